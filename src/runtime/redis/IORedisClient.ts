@@ -1,0 +1,104 @@
+/** The real-server layer of RedisClient, on ioredis. */
+import { Redis as IORedis } from "ioredis"
+import { Effect, Queue, Redacted, type Scope } from "effect"
+import type { RedisConnection, RedisMessage } from "../RedisClient.js"
+import { RedisError } from "./RedisError.js"
+import type { LuaScript } from "./LuaScript.js"
+import { type RedisReply, toRedisReply } from "./RedisReply.js"
+
+const decodeReply = (op: string, raw: unknown): Effect.Effect<RedisReply, RedisError> => {
+  const reply = toRedisReply(raw)
+  return reply === undefined
+    ? Effect.fail(new RedisError({ op, message: `redis ${op} returned an unexpected reply` }))
+    : Effect.succeed(reply)
+}
+
+const connect = (url: string, name: string): Effect.Effect<IORedis, RedisError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: async () => {
+        const client = new IORedis(url, {
+          connectionName: name,
+          lazyConnect: true,
+          // Commands issued while the connection is down wait for the reconnect instead of
+          // failing after a fixed number of retries: a restarting Redis must not fail jobs.
+          maxRetriesPerRequest: null,
+          enableAutoPipelining: true,
+          retryStrategy: (times) => Math.min(50 * times, 1000)
+        })
+        // Until the first connect succeeds, report failures instead of retrying forever.
+        client.on("error", () => {})
+        try {
+          await client.connect()
+        } catch (cause) {
+          client.disconnect()
+          throw cause
+        }
+        return client
+      },
+      catch: (cause) => RedisError.fromCause("connect", cause)
+    }),
+    (client) => Effect.promise(() => client.quit().catch(() => client.disconnect()))
+  )
+
+const sendWith = (client: IORedis) => (command: string, ...args: ReadonlyArray<string>) =>
+  Effect.tryPromise({
+    try: () => client.call(command, [...args]),
+    catch: (cause) => RedisError.fromCause(command.toLowerCase(), cause)
+  }).pipe(Effect.flatMap((raw) => decodeReply(command.toLowerCase(), raw)))
+
+export const makeIORedisClient = (url: Redacted.Redacted<string>) =>
+  Effect.gen(function*() {
+    const rawUrl = Redacted.value(url)
+    const client = yield* connect(rawUrl, "jobs")
+    const send = sendWith(client)
+
+    const evalScript = (script: LuaScript, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) =>
+      send("EVALSHA", script.sha, String(keys.length), ...keys, ...args).pipe(
+        Effect.catchIf(
+          (error) => error.message.includes("NOSCRIPT"),
+          () => send("SCRIPT", "LOAD", script.lua).pipe(
+            Effect.andThen(send("EVALSHA", script.sha, String(keys.length), ...keys, ...args))
+          )
+        ),
+        Effect.mapError((error) => new RedisError({ op: `script ${script.name}`, message: error.message }))
+      )
+
+    const pipeline = (commands: ReadonlyArray<readonly [string, ...Array<string>]>) =>
+      Effect.tryPromise({
+        try: () => client.pipeline(commands.map(([command, ...args]) => [command, ...args])).exec(),
+        catch: (cause) => RedisError.fromCause("pipeline", cause)
+      }).pipe(
+        Effect.flatMap((results) =>
+          Effect.forEach(results ?? [], ([error, raw]) =>
+            error === null ? decodeReply("pipeline", raw) : Effect.fail(RedisError.fromCause("pipeline", error)))
+        )
+      )
+
+    const subscribe = (channel: string) =>
+      Effect.gen(function*() {
+        const subscriber = yield* connect(rawUrl, "jobs-subscriber")
+        const queue = yield* Effect.acquireRelease(Queue.unbounded<RedisMessage>(), Queue.shutdown)
+        subscriber.on("message", (from: string, message: string) => {
+          Queue.offerUnsafe(queue, { channel: from, message })
+        })
+        yield* Effect.tryPromise({
+          try: () => subscriber.subscribe(channel),
+          catch: (cause) => RedisError.fromCause("subscribe", cause)
+        })
+        return queue
+      })
+
+    const reserve = connect(rawUrl, "jobs-reserved").pipe(
+      Effect.map((connection): RedisConnection => ({ send: sendWith(connection) }))
+    )
+
+    return {
+      describe: rawUrl.replace(/\/\/[^@/]*@/, "//<redacted>@"),
+      send,
+      pipeline,
+      eval: evalScript,
+      subscribe,
+      reserve
+    }
+  })

@@ -1,0 +1,29 @@
+import { createHash } from "node:crypto"
+import { readFileSync } from "node:fs"
+
+/**
+ * A Lua script kept in its own `.lua` file beside the service that uses it.
+ * The SHA1 is computed locally so calls go straight to EVALSHA; a NOSCRIPT reply
+ * (after a Redis restart or SCRIPT FLUSH) loads the source once and retries.
+ */
+export interface LuaScript {
+  readonly name: string
+  readonly lua: string
+  readonly sha: string
+  readonly numberOfKeys: number
+}
+
+/** Loads `lua/<name>-<numberOfKeys>.lua` relative to `base` (the caller's `import.meta.url`). */
+export const loadLuaScript = (base: string, fileName: string): LuaScript => {
+  const match = /^([A-Za-z]+)-(\d+)\.lua$/.exec(fileName)
+  if (match === null || match[1] === undefined || match[2] === undefined) {
+    throw new Error(`Lua script file names are <name>-<numberOfKeys>.lua, got ${fileName}`)
+  }
+  const lua = readFileSync(new URL(`./lua/${fileName}`, base), "utf8")
+  return {
+    name: match[1],
+    lua,
+    sha: createHash("sha1").update(lua).digest("hex"),
+    numberOfKeys: Number(match[2])
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Result store on the local filesystem. Objects live at `root/ab/cd/<id>`; writes go to a temp file
+ * under `root/.tmp` (same filesystem, so the final rename is atomic) while the bytes are hashed,
+ * then are fsynced and renamed into place. Readers never see a partial object.
+ */
+import { createHash } from "node:crypto"
+import { type FileHandle, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises"
+import { dirname, join } from "node:path"
+import { Effect, Option, Stream } from "effect"
+import { ResultNotFound, ResultStoreError, ResultTooLarge } from "./errors.js"
+import { shardPath, validateResultId } from "./ResultId.js"
+import { effectiveLimit, type ResultStoreApi } from "./ResultStoreApi.js"
+import { openTempFile } from "./tempFile.js"
+import { sweepStaleTempFiles } from "./sweepTempFiles.js"
+
+export interface FileSystemStoreOptions {
+  readonly root: string
+  readonly maxBytes: number
+}
+
+const readChunkBytes = 64 * 1024
+
+const isNotFound = (cause: unknown): boolean =>
+  cause instanceof Error && "code" in cause && cause.code === "ENOENT"
+
+const asUint8Array = (buffer: Buffer): Uint8Array => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length)
+
+/** fsync a directory so a rename inside it survives a crash. */
+const syncDirectory = async (path: string): Promise<void> => {
+  const handle = await open(path, "r")
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+export const makeFileSystemStore = (
+  options: FileSystemStoreOptions
+): Effect.Effect<ResultStoreApi, ResultStoreError> =>
+  Effect.gen(function*() {
+    const { root, maxBytes } = options
+    const tempDir = join(root, ".tmp")
+    yield* Effect.tryPromise({
+      try: () => mkdir(tempDir, { recursive: true }),
+      catch: (cause) => ResultStoreError.of("init", tempDir, cause)
+    })
+    yield* sweepStaleTempFiles(tempDir)
+
+    const objectPath = (id: string) => join(root, ...shardPath(id))
+
+    const attempt = <A>(op: string, path: string, id: string, f: () => Promise<A>) =>
+      Effect.tryPromise({
+        try: f,
+        catch: (cause) => (isNotFound(cause) ? ResultNotFound.of(id) : ResultStoreError.of(op, path, cause))
+      })
+
+    const commit = (tempPath: string, id: string) =>
+      Effect.tryPromise({
+        try: async () => {
+          const target = objectPath(id)
+          await mkdir(dirname(target), { recursive: true })
+          await rename(tempPath, target)
+          await syncDirectory(dirname(target))
+        },
+        catch: (cause) => ResultStoreError.of("putStream.commit", objectPath(id), cause)
+      })
+
+    const putStream: ResultStoreApi["putStream"] = (stream, putOptions) => {
+      const limit = effectiveLimit(maxBytes, putOptions)
+      return Effect.acquireUseRelease(
+        openTempFile(tempDir),
+        (temp) =>
+          Effect.gen(function*() {
+            const hash = createHash("sha256")
+            let total = 0
+            yield* Stream.runForEach(stream, (chunk) => {
+              total += chunk.length
+              if (total > limit) return Effect.fail(ResultTooLarge.of(limit, total))
+              hash.update(chunk)
+              return temp.write(chunk)
+            })
+            yield* temp.finish
+            const id = hash.digest("hex")
+            yield* commit(temp.path, id)
+            return { id, bytes: total }
+          }),
+        // After a successful commit the temp path is gone; otherwise it is removed here.
+        (temp, exit) => (exit._tag === "Success" ? Effect.void : temp.discard)
+      )
+    }
+
+    const openForRead = (id: string) => {
+      const path = objectPath(id)
+      return Effect.acquireRelease(
+        attempt("getStream.open", path, id, () => open(path, "r")),
+        (handle) => Effect.promise(() => handle.close().catch(() => undefined))
+      )
+    }
+
+    const readChunk = (handle: FileHandle, id: string, position: number) =>
+      attempt("getStream.read", objectPath(id), id, async () => {
+        const buffer = Buffer.allocUnsafe(readChunkBytes)
+        const { bytesRead } = await handle.read(buffer, 0, readChunkBytes, position)
+        return bytesRead
+      }).pipe(Effect.map((bytesRead) => ({ bytesRead })))
+
+    const api: ResultStoreApi = {
+      maxBytes,
+      put: (bytes, putOptions) => putStream(Stream.succeed(bytes), putOptions),
+      putStream,
+      get: (id) =>
+        validateResultId(id).pipe(
+          Effect.flatMap(() => attempt("get", objectPath(id), id, () => readFile(objectPath(id)))),
+          Effect.map(asUint8Array)
+        ),
+      getStream: (id) =>
+        Stream.unwrap(
+          Effect.gen(function*() {
+            yield* validateResultId(id)
+            const handle = yield* openForRead(id)
+            return Stream.paginate(0, (position: number) =>
+              attempt("getStream.read", objectPath(id), id, async () => {
+                const buffer = Buffer.allocUnsafe(readChunkBytes)
+                const { bytesRead } = await handle.read(buffer, 0, readChunkBytes, position)
+                return bytesRead === 0
+                  ? [[], Option.none<number>()] as const
+                  : [[asUint8Array(buffer.subarray(0, bytesRead))], Option.some(position + bytesRead)] as const
+              }))
+          })
+        ),
+      stat: (id) =>
+        validateResultId(id).pipe(
+          Effect.flatMap(() => attempt("stat", objectPath(id), id, () => stat(objectPath(id)))),
+          Effect.map((info) => ({ id, bytes: info.size }))
+        ),
+      has: (id) =>
+        validateResultId(id).pipe(
+          Effect.flatMap(() => attempt("has", objectPath(id), id, () => stat(objectPath(id)))),
+          Effect.as(true),
+          Effect.catchTag("ResultNotFound", () => Effect.succeed(false))
+        ),
+      delete: (id) =>
+        validateResultId(id).pipe(
+          Effect.flatMap(() =>
+            Effect.tryPromise({
+              try: () => rm(objectPath(id), { force: true }),
+              catch: (cause) => ResultStoreError.of("delete", objectPath(id), cause)
+            })
+          )
+        )
+    }
+    return api
+  })
