@@ -1,6 +1,7 @@
 /** JSON encoding of lifecycle events, as they travel on `{domain}:events`. */
 import { Effect, Schema } from "effect"
 import { ContractError } from "./ContractError.js"
+import { jobDomains } from "./JobDomain.js"
 import { parseJsonObject, readType } from "./JsonObject.js"
 import { type EventSuffix, eventSuffixes, type JobEventV1, lifecycleSchemas } from "./LifecycleEvents.js"
 
@@ -30,6 +31,14 @@ export const decodeJobEventObject = (record: Readonly<Record<string, unknown>>) 
       return yield* new ContractError({
         contract: "JobEventV1",
         message: `JobEventV1: Expected type "{domain}.job.{started|progress|completed|failed}.v1", got "${type}"`
+      })
+    }
+    // The schema's template literal would only say "matching template literal parts"; name the domains instead.
+    const domain = type.slice(0, type.indexOf(".job."))
+    if (!jobDomains.some((known) => known === domain)) {
+      return yield* new ContractError({
+        contract: schemaNames[suffix],
+        message: `${schemaNames[suffix]}: Expected a known domain: one of ${jobDomains.join(", ")}, got "${domain}" at ["type"]`
       })
     }
     const schema: Schema.Codec<JobEventV1> = lifecycleSchemas[suffix]
