@@ -4,7 +4,7 @@
  * then are fsynced and renamed into place. Readers never see a partial object.
  */
 import { createHash } from "node:crypto"
-import { type FileHandle, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises"
+import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { Effect, Option, Stream } from "effect"
 import { ResultNotFound, ResultStoreError, ResultTooLarge } from "./errors.js"
@@ -24,6 +24,13 @@ const isNotFound = (cause: unknown): boolean =>
   cause instanceof Error && "code" in cause && cause.code === "ENOENT"
 
 const asUint8Array = (buffer: Buffer): Uint8Array => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length)
+
+/** Runs a filesystem call for object `id`; a missing file becomes `ResultNotFound`. */
+const attempt = <A>(op: string, path: string, id: string, f: () => Promise<A>) =>
+  Effect.tryPromise({
+    try: f,
+    catch: (cause) => (isNotFound(cause) ? ResultNotFound.of(id) : ResultStoreError.of(op, path, cause))
+  })
 
 /** fsync a directory so a rename inside it survives a crash. */
 const syncDirectory = async (path: string): Promise<void> => {
@@ -49,12 +56,6 @@ export const makeFileSystemStore = (
 
     const objectPath = (id: string) => join(root, ...shardPath(id))
 
-    const attempt = <A>(op: string, path: string, id: string, f: () => Promise<A>) =>
-      Effect.tryPromise({
-        try: f,
-        catch: (cause) => (isNotFound(cause) ? ResultNotFound.of(id) : ResultStoreError.of(op, path, cause))
-      })
-
     const commit = (tempPath: string, id: string) =>
       Effect.tryPromise({
         try: async () => {
@@ -74,7 +75,7 @@ export const makeFileSystemStore = (
           Effect.gen(function*() {
             const hash = createHash("sha256")
             let total = 0
-            yield* Stream.runForEach(stream, (chunk) => {
+            yield* Stream.runForEach(stream, (chunk): Effect.Effect<void, ResultTooLarge | ResultStoreError> => {
               total += chunk.length
               if (total > limit) return Effect.fail(ResultTooLarge.of(limit, total))
               hash.update(chunk)
@@ -97,13 +98,6 @@ export const makeFileSystemStore = (
         (handle) => Effect.promise(() => handle.close().catch(() => undefined))
       )
     }
-
-    const readChunk = (handle: FileHandle, id: string, position: number) =>
-      attempt("getStream.read", objectPath(id), id, async () => {
-        const buffer = Buffer.allocUnsafe(readChunkBytes)
-        const { bytesRead } = await handle.read(buffer, 0, readChunkBytes, position)
-        return bytesRead
-      }).pipe(Effect.map((bytesRead) => ({ bytesRead })))
 
     const api: ResultStoreApi = {
       maxBytes,
