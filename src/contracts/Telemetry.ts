@@ -20,7 +20,7 @@ export const partitionKey = (marketplace: string, category: string, region?: str
   region === undefined ? `${marketplace}:${category}` : `${marketplace}:${category}:${region}`
 
 const PartitionPart = Schema.String.check(
-  Schema.isPattern(/^[^:]+$/, { message: "Expected a non-empty value without ':'" })
+  Schema.isPattern(/^[^:]+$/u, { message: "Expected a non-empty value without ':'" })
 )
 
 const EventId = Schema.String.check(Schema.isUUID(4, { message: "Expected a UUID v4 event_id" }))

@@ -4,13 +4,16 @@
  */
 import { Schema } from "effect"
 
-const isoTimestampPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
+const isoTimestampPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/u
 
 /** ISO-8601 date-time with an explicit offset (`2026-11-23T01:02:03.456Z`); the calendar date must exist. */
 export const IsoTimestamp = Schema.String.check(
   Schema.isPattern(isoTimestampPattern, { message: "Expected an ISO-8601 timestamp like 2026-01-31T12:00:00Z" }),
-  Schema.makeFilter<string>((text) => isRealDate(text) || "Expected an ISO-8601 timestamp naming a real date and time")
-).annotate({ format: "date-time" })
+  Schema.makeFilter<string>(
+    (text) => isRealDate(text) || "Expected an ISO-8601 timestamp naming a real date and time",
+    { toJsonSchema: () => ({ format: "date-time" }) }
+  )
+)
 
 const isRealDate = (text: string): boolean => {
   const parsed = new Date(text)
