@@ -1,0 +1,20 @@
+import { Schema } from "effect"
+
+export const CovenantErrorReason = Schema.Literals([
+  "InvalidPayload",
+  "InvalidCsv",
+  "MissingColumns",
+  "InvalidCell",
+  "DuplicateRow",
+  "EmptyInput",
+  "OversizeInput",
+  "InvalidEncoding"
+])
+
+/** The financials CSV cannot be monitored; `line` (1-based) and `column` point at the cell when there is one. */
+export class CovenantError extends Schema.TaggedError<CovenantError>()("CovenantError", {
+  reason: CovenantErrorReason,
+  message: Schema.String,
+  line: Schema.optionalKey(Schema.Int),
+  column: Schema.optionalKey(Schema.String)
+}) {}
