@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { decodeChannelMessage, isMetricsType } from "../src/contracts/ChannelMessage.js"
 import { encodeDigitsMetricsEvent, makeDigitsBatch } from "../src/contracts/DigitsMetrics.js"
+import type { DigitsTrainEvent } from "../src/contracts/DigitsTrainEvents.js"
 import { encodeJobEvent } from "../src/contracts/LifecycleCodec.js"
 import { makeCompletedEvent, makeProgressEvent } from "../src/contracts/LifecycleEvents.js"
 import { encodeTrainerMetricsEvent, makeProgressMetricsEvent } from "../src/contracts/TrainerMetrics.js"
@@ -45,7 +46,7 @@ describe("channel message decoder", () => {
 
   it.effect("decodes the older digits.train names as Metrics", () =>
     Effect.gen(function*() {
-      const legacy = { type: "digits.train.started.v1", request_id: "r", user_id: 1, model_id: "m", run_id: null, ts, total_epochs: 2 }
+      const legacy: DigitsTrainEvent = { type: "digits.train.started.v1", request_id: "r", user_id: 1, model_id: "m", run_id: null, ts, total_epochs: 2 }
       const message = yield* decodeChannelMessage(JSON.stringify(legacy))
       assert.strictEqual(message._tag, "Metrics")
       assert.deepStrictEqual(message.event, legacy)
