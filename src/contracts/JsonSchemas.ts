@@ -16,7 +16,7 @@ import { trainerMetricsContracts } from "./TrainerMetrics.js"
 
 export interface SchemaFile {
   readonly fileName: string
-  readonly schema: Schema.Top
+  readonly schema: Schema.Codec<unknown>
 }
 
 export interface GeneratedFile {
@@ -52,7 +52,7 @@ const withDefs = (schema: JsonSchema.JsonSchema, defs: JsonSchema.Definitions): 
   Object.keys(defs).length === 0 ? schema : { ...schema, $defs: defs }
 
 /** Pretty-printed with a trailing newline; key order is the schema's own (wire field order), so it is stable. */
-export const renderJsonSchema = (schema: Schema.Top): string => {
+export const renderJsonSchema = (schema: Schema.Codec<unknown>): string => {
   const body = inlineRoot(Schema.toJsonSchemaDocument(schema))
   return `${JSON.stringify({ $schema: JsonSchema.META_SCHEMA_URI_DRAFT_2020_12, ...body }, null, 2)}\n`
 }
