@@ -9,6 +9,13 @@ import {
   ModelTrainerErrorCode,
   modelTrainerErrorCodes
 } from "../src/contracts/ErrorCodes.js"
+import {
+  CorpusEmpty,
+  CorpusUnavailable,
+  Diverged,
+  InvalidConfig,
+  ModelNotFound
+} from "../src/domains/trainer/TrainingErrors.js"
 
 describe("model-trainer error codes", () => {
   it("maps every code to an HTTP error status and an error kind that agree", () => {
@@ -28,9 +35,24 @@ describe("model-trainer error codes", () => {
     assert.strictEqual(httpStatusOf("CORPUS_EMPTY"), 422)
     assert.strictEqual(httpStatusOf("DIVERGED"), 422)
     assert.strictEqual(httpStatusOf("CANCELLED"), 409)
+    assert.strictEqual(httpStatusOf("CORPUS_UNAVAILABLE"), 500)
     assert.strictEqual(httpStatusOf("INTERNAL"), 500)
     assert.strictEqual(httpStatusOf("UNAVAILABLE"), 503)
     assert.strictEqual(httpStatusOf("TIMEOUT"), 504)
+  })
+
+  it("covers every code and kind the trainer domain's errors carry", () => {
+    const domainErrors = [
+      new InvalidConfig({ message: "steps must be > 0" }),
+      new ModelNotFound({ model: "gpt-9", message: "unknown model" }),
+      new Diverged({ step: 12, loss: Number.NaN, message: "loss is NaN" }),
+      new CorpusEmpty({ characters: 3, message: "too short" }),
+      new CorpusUnavailable({ path: "corpus.txt", message: "missing" })
+    ]
+    for (const error of domainErrors) {
+      const code = Schema.decodeUnknownSync(ModelTrainerErrorCode)(error.code)
+      assert.strictEqual(errorKindOf(code), error.kind, error.code)
+    }
   })
 
   it("carries the mapping on the tagged error", () => {
@@ -47,7 +69,7 @@ describe("model-trainer error codes", () => {
       const error = yield* Effect.flip(Schema.decodeUnknownEffect(ModelTrainerErrorCode)("OOM"))
       assert.strictEqual(
         error.message,
-        "Expected a model-trainer error code: one of INVALID_CONFIG, CORPUS_EMPTY, CORPUS_TOO_LARGE, DIVERGED, " +
+        "Expected a model-trainer error code: one of INVALID_CONFIG, CORPUS_EMPTY, CORPUS_TOO_LARGE, CORPUS_UNAVAILABLE, DIVERGED, " +
           "MODEL_NOT_FOUND, CANCELLED, TIMEOUT, UNAVAILABLE, INTERNAL"
       )
     }))

@@ -10,6 +10,7 @@ export const modelTrainerErrorCodes = [
   "INVALID_CONFIG",
   "CORPUS_EMPTY",
   "CORPUS_TOO_LARGE",
+  "CORPUS_UNAVAILABLE",
   "DIVERGED",
   "MODEL_NOT_FOUND",
   "CANCELLED",
@@ -31,12 +32,14 @@ interface CodeMapping {
 
 /**
  * Why each row: the user can fix INVALID_CONFIG, corpus problems, DIVERGED (lower the learning rate) and a
- * wrong model id, and chose to CANCEL; TIMEOUT, UNAVAILABLE and INTERNAL are ours to fix or retry.
+ * wrong model id, and chose to CANCEL; an unreadable bundled corpus, TIMEOUT, UNAVAILABLE and INTERNAL
+ * are ours to fix or retry.
  */
 const mapping: Readonly<Record<ModelTrainerErrorCode, CodeMapping>> = {
   INVALID_CONFIG: { status: 400, kind: "user" },
   CORPUS_EMPTY: { status: 422, kind: "user" },
   CORPUS_TOO_LARGE: { status: 413, kind: "user" },
+  CORPUS_UNAVAILABLE: { status: 500, kind: "system" },
   DIVERGED: { status: 422, kind: "user" },
   MODEL_NOT_FOUND: { status: 404, kind: "user" },
   CANCELLED: { status: 409, kind: "user" },
