@@ -1,0 +1,130 @@
+/**
+ * The in-memory Redis: one keyspace, the command table, pub/sub fan-out and the wake-ups
+ * for blocked callers. Everything here is synchronous; MemoryClient wraps it in Effects.
+ */
+import type { CommandContext, CommandSpec, CommandTable, ScriptHost } from "./command.js"
+import { hashCommands } from "./hashes.js"
+import { Keyspace } from "./Keyspace.js"
+import { keyCommands } from "./keys.js"
+import { listCommands } from "./lists.js"
+import { scriptingCommands } from "./scripting.js"
+import { setCommands } from "./sets.js"
+import { sortedSetCommands } from "./sortedSets.js"
+import { streamCommands } from "./streams.js"
+import { stringCommands } from "./strings.js"
+import { CommandError, type Reply, WouldBlock } from "./types.js"
+
+const commands: CommandTable = {
+  ...keyCommands,
+  ...stringCommands,
+  ...hashCommands,
+  ...listCommands,
+  ...setCommands,
+  ...sortedSetCommands,
+  ...streamCommands,
+  ...scriptingCommands
+}
+
+/** What one command gives back: a reply, Redis's error text, or a request to wait. */
+export type Outcome =
+  | { readonly _tag: "Reply"; readonly reply: Reply }
+  | { readonly _tag: "Error"; readonly message: string }
+  | { readonly _tag: "Blocked"; readonly block: WouldBlock }
+
+export class Engine {
+  readonly ks = new Keyspace()
+  private readonly channels = new Map<string, Set<(message: string) => void>>()
+  private readonly waiters = new Set<() => void>()
+  private wakeScheduled = false
+  private readonly context: CommandContext
+  private readonly scriptContext: CommandContext
+
+  constructor(makeScripts: (runInScript: (args: ReadonlyArray<string>) => Reply | CommandError) => ScriptHost) {
+    const scripts = makeScripts((args) => this.runInScript(args))
+    const publish = (channel: string, message: string) => this.publish(channel, message)
+    this.context = { ks: this.ks, publish, scripts, inScript: false }
+    this.scriptContext = { ks: this.ks, publish, scripts, inScript: true }
+  }
+
+  private lookup(name: string, args: ReadonlyArray<string>, inScript: boolean): CommandSpec {
+    const spec = Object.hasOwn(commands, name) ? commands[name] : undefined
+    if (spec === undefined) {
+      if (inScript) throw new CommandError("ERR Unknown Redis command called from script")
+      const shown = args.slice(0, 20).map((a) => `'${a}' `).join("")
+      throw new CommandError(`ERR unknown command '${name}', with args beginning with: ${shown}`)
+    }
+    const count = args.length + 1
+    if (spec.arity > 0 ? count !== spec.arity : count < -spec.arity) {
+      if (inScript) throw new CommandError("ERR Wrong number of args calling Redis command from script")
+      throw new CommandError(`ERR wrong number of arguments for '${name}' command`)
+    }
+    if (inScript && spec.noScript) throw new CommandError("ERR This Redis command is not allowed from script")
+    return spec
+  }
+
+  private dispatch(command: string, args: ReadonlyArray<string>, inScript: boolean): Reply | WouldBlock {
+    const name = command.toLowerCase()
+    const spec = this.lookup(name, args, inScript)
+    const result = spec.run(inScript ? this.scriptContext : this.context, args)
+    if (spec.write === true) this.scheduleWake()
+    return result
+  }
+
+  /** Runs one command from a client. */
+  execute(command: string, args: ReadonlyArray<string>): Outcome {
+    try {
+      const result = this.dispatch(command, args, false)
+      return result instanceof WouldBlock ? { _tag: "Blocked", block: result } : { _tag: "Reply", reply: result }
+    } catch (error) {
+      if (error instanceof CommandError) return { _tag: "Error", message: error.message }
+      throw error
+    }
+  }
+
+  /** `redis.call` from a script: never blocks (a blocking command acts as if it timed out). */
+  private runInScript(args: ReadonlyArray<string>): Reply | CommandError {
+    try {
+      const result = this.dispatch(args[0] ?? "", args.slice(1), true)
+      return result instanceof WouldBlock ? null : result
+    } catch (error) {
+      if (error instanceof CommandError) return error
+      throw error
+    }
+  }
+
+  publish(channel: string, message: string): number {
+    const receivers = this.channels.get(channel)
+    if (receivers === undefined) return 0
+    for (const deliver of receivers) deliver(message)
+    return receivers.size
+  }
+
+  /** Registers a subscriber; the returned function unsubscribes. */
+  subscribe(channel: string, deliver: (message: string) => void): () => void {
+    const receivers = this.channels.get(channel) ?? new Set()
+    receivers.add(deliver)
+    this.channels.set(channel, receivers)
+    return () => {
+      receivers.delete(deliver)
+      if (receivers.size === 0 && this.channels.get(channel) === receivers) this.channels.delete(channel)
+    }
+  }
+
+  /** Calls `wake` once after the next write; the returned function cancels. */
+  onNextWrite(wake: () => void): () => void {
+    this.waiters.add(wake)
+    return () => this.waiters.delete(wake)
+  }
+
+  // Wakes after the current command or script finishes, so blocked callers see its whole effect.
+  private scheduleWake(): void {
+    if (this.wakeScheduled || this.waiters.size === 0) return
+    this.wakeScheduled = true
+    queueMicrotask(() => {
+      this.wakeScheduled = false
+      const woken = [...this.waiters]
+      this.waiters.clear()
+      for (const wake of woken) wake()
+    })
+  }
+}

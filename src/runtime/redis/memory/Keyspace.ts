@@ -1,0 +1,166 @@
+/** The key → value map with lazy expiry: every read checks the deadline first. */
+import { SortedSet } from "./SortedSet.js"
+import { Stream } from "./Stream.js"
+import { type Value, wrongType } from "./types.js"
+
+interface Entry {
+  value: Value
+  /** Deadline in ms since epoch (Date.now()), or undefined for no expiry. */
+  expiresAt: number | undefined
+}
+
+export class Keyspace {
+  private readonly entries = new Map<string, Entry>()
+
+  private entry(key: string): Entry | undefined {
+    const entry = this.entries.get(key)
+    if (entry !== undefined && entry.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
+      this.entries.delete(key)
+      return undefined
+    }
+    return entry
+  }
+
+  get(key: string): Value | undefined {
+    return this.entry(key)?.value
+  }
+
+  has(key: string): boolean {
+    return this.entry(key) !== undefined
+  }
+
+  // Typed reads: undefined when missing, WRONGTYPE when the key holds another kind.
+  str(key: string): string | undefined {
+    const value = this.get(key)
+    if (value === undefined) return undefined
+    if (value.kind !== "string") throw wrongType()
+    return value.value
+  }
+
+  hash(key: string): Map<string, string> | undefined {
+    const value = this.get(key)
+    if (value === undefined) return undefined
+    if (value.kind !== "hash") throw wrongType()
+    return value.value
+  }
+
+  list(key: string): Array<string> | undefined {
+    const value = this.get(key)
+    if (value === undefined) return undefined
+    if (value.kind !== "list") throw wrongType()
+    return value.value
+  }
+
+  set(key: string): Set<string> | undefined {
+    const value = this.get(key)
+    if (value === undefined) return undefined
+    if (value.kind !== "set") throw wrongType()
+    return value.value
+  }
+
+  zset(key: string): SortedSet | undefined {
+    const value = this.get(key)
+    if (value === undefined) return undefined
+    if (value.kind !== "zset") throw wrongType()
+    return value.value
+  }
+
+  stream(key: string): Stream | undefined {
+    const value = this.get(key)
+    if (value === undefined) return undefined
+    if (value.kind !== "stream") throw wrongType()
+    return value.value
+  }
+
+  hashOrCreate(key: string): Map<string, string> {
+    const existing = this.hash(key)
+    if (existing !== undefined) return existing
+    const value: Map<string, string> = new Map()
+    this.entries.set(key, { value: { kind: "hash", value }, expiresAt: undefined })
+    return value
+  }
+
+  listOrCreate(key: string): Array<string> {
+    const existing = this.list(key)
+    if (existing !== undefined) return existing
+    const value: Array<string> = []
+    this.entries.set(key, { value: { kind: "list", value }, expiresAt: undefined })
+    return value
+  }
+
+  setOrCreate(key: string): Set<string> {
+    const existing = this.set(key)
+    if (existing !== undefined) return existing
+    const value: Set<string> = new Set()
+    this.entries.set(key, { value: { kind: "set", value }, expiresAt: undefined })
+    return value
+  }
+
+  zsetOrCreate(key: string): SortedSet {
+    const existing = this.zset(key)
+    if (existing !== undefined) return existing
+    const value: SortedSet = new SortedSet()
+    this.entries.set(key, { value: { kind: "zset", value }, expiresAt: undefined })
+    return value
+  }
+
+  streamOrCreate(key: string): Stream {
+    const existing = this.stream(key)
+    if (existing !== undefined) return existing
+    const value: Stream = new Stream()
+    this.entries.set(key, { value: { kind: "stream", value }, expiresAt: undefined })
+    return value
+  }
+
+  /** Replaces the value, dropping any expiry unless `keepTtl`. */
+  put(key: string, value: Value, keepTtl = false): void {
+    const expiresAt = keepTtl ? this.entry(key)?.expiresAt : undefined
+    this.entries.set(key, { value, expiresAt })
+  }
+
+  delete(key: string): boolean {
+    return this.entry(key) !== undefined && this.entries.delete(key)
+  }
+
+  /** Redis removes empty hashes, lists, sets and sorted sets; call after every removal. */
+  dropIfEmpty(key: string): void {
+    const value = this.entries.get(key)?.value
+    if (value === undefined) return
+    const size = value.kind === "hash" || value.kind === "set"
+      ? value.value.size
+      : value.kind === "list"
+      ? value.value.length
+      : value.kind === "zset"
+      ? value.value.size
+      : 1
+    if (size === 0) this.entries.delete(key)
+  }
+
+  expiresAt(key: string): number | undefined {
+    return this.entry(key)?.expiresAt
+  }
+
+  /** Sets or clears the deadline of an existing key; false when the key is missing. */
+  setExpiry(key: string, expiresAt: number | undefined): boolean {
+    const entry = this.entry(key)
+    if (entry === undefined) return false
+    entry.expiresAt = expiresAt
+    if (expiresAt !== undefined && expiresAt <= Date.now()) this.entries.delete(key)
+    return true
+  }
+
+  /** Live keys, in insertion order (expired ones are removed on the way). */
+  keys(): Array<string> {
+    const out: Array<string> = []
+    for (const key of this.entries.keys()) if (this.entry(key) !== undefined) out.push(key)
+    return out
+  }
+
+  size(): number {
+    return this.keys().length
+  }
+
+  clear(): void {
+    this.entries.clear()
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Lua run once in a fresh engine: the `redis` and `cjson` libraries, Redis's reply conversions
+ * and the read-only script globals. Bridge functions (`__bridge_*`) are set from JS before it
+ * runs and captured as locals here, so scripts cannot reach them.
+ */
+export const luaPrelude = String.raw`
+local bridge_call = __bridge_call
+local bridge_sha1 = __bridge_sha1
+local bridge_json_decode = __bridge_json_decode
+__bridge_call, __bridge_sha1, __bridge_json_decode = nil, nil, nil
+
+local raw_pcall, raw_xpcall = pcall, xpcall
+local redis_error_mt = {}
+
+-- A Redis error raised from Lua; pcall turns it into its message, as Redis 7.0 does.
+local function raise(message)
+  error(setmetatable({ err = message }, redis_error_mt), 0)
+end
+
+local function error_message(e)
+  if type(e) == "table" and type(e.err) == "string" then return e.err end
+  return e
+end
+
+local function wrap_pcall_result(ok, ...)
+  if ok then return ok, ... end
+  return false, error_message((...))
+end
+
+local function script_pcall(f, ...)
+  return wrap_pcall_result(raw_pcall(f, ...))
+end
+
+local function script_xpcall(f, handler, ...)
+  return raw_xpcall(f, function(e) return handler(error_message(e)) end, ...)
+end
+
+local function command_args(...)
+  local count = select("#", ...)
+  if count == 0 then return nil, "ERR Please specify at least one argument for this redis lib call" end
+  local argv = {}
+  for i = 1, count do
+    local value = select(i, ...)
+    local kind = type(value)
+    if kind == "string" then argv[i] = value
+    elseif kind == "number" then argv[i] = string.format("%.17g", value)
+    else return nil, "ERR Lua redis lib command arguments must be strings or integers" end
+  end
+  return argv
+end
+
+local function call(...)
+  local argv, problem = command_args(...)
+  if argv == nil then raise(problem) end
+  local reply = bridge_call(argv)
+  if type(reply) == "table" and reply.err ~= nil then raise(reply.err) end
+  return reply
+end
+
+local function pcall_redis(...)
+  local argv, problem = command_args(...)
+  if argv == nil then raise(problem) end
+  return bridge_call(argv)
+end
+
+-- Lua value -> Redis reply, in the shape the JS side reads:
+-- string, integer, false (nil), {ok=}, {err=}, {a={...}, n=count}.
+local function to_reply(value)
+  local kind = type(value)
+  if kind == "string" then return value end
+  if kind == "number" then
+    if value ~= value then return 0 end
+    local truncated = value >= 0 and math.floor(value) or math.ceil(value)
+    return math.tointeger(truncated) or 0
+  end
+  if kind == "boolean" then return value and 1 or false end
+  if kind == "table" then
+    if type(value.err) == "string" then return { err = value.err } end
+    if type(value.ok) == "string" then return { ok = value.ok } end
+    local items, i = {}, 1
+    while value[i] ~= nil do
+      items[i] = to_reply(value[i])
+      i = i + 1
+    end
+    return { a = items, n = i - 1 }
+  end
+  return false
+end
+
+local json_null = setmetatable({}, { __tostring = function() return "userdata: NULL" end })
+
+local function json_escape(text)
+  return '"' .. text:gsub('[%c"\\]', function(c)
+    local named = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t", ["\b"] = "\\b", ["\f"] = "\\f" }
+    return named[c] or string.format("\\u%04x", c:byte())
+  end) .. '"'
+end
+
+local function json_encode(value)
+  local kind = type(value)
+  if value == json_null or value == nil then return "null" end
+  if kind == "boolean" then return tostring(value) end
+  if kind == "number" then
+    if math.type(value) == "integer" then return string.format("%d", value) end
+    if value ~= value or value == math.huge or value == -math.huge then raise("ERR Cannot serialise number: must not be NaN or Inf") end
+    return string.format("%.14g", value)
+  end
+  if kind == "string" then return json_escape(value) end
+  if kind ~= "table" then raise("ERR Cannot serialise " .. kind .. ": type not supported") end
+  local max, count = 0, 0
+  for k in pairs(value) do
+    count = count + 1
+    if math.type(k) == "integer" and k > 0 then
+      if k > max then max = k end
+    else
+      max = -1
+      break
+    end
+  end
+  if count > 0 and max > 0 then
+    local parts = {}
+    for i = 1, max do parts[i] = json_encode(value[i]) end
+    return "[" .. table.concat(parts, ",") .. "]"
+  end
+  local parts = {}
+  for k, v in pairs(value) do parts[#parts + 1] = json_escape(tostring(k)) .. ":" .. json_encode(v) end
+  return "{" .. table.concat(parts, ",") .. "}"
+end
+
+local function restore_nulls(value)
+  if type(value) ~= "table" then return value end
+  if value.__json_null == true then return json_null end
+  for k, v in pairs(value) do value[k] = restore_nulls(v) end
+  return value
+end
+
+local function json_decode(text)
+  if type(text) ~= "string" then raise("ERR cjson.decode expects a string") end
+  local decoded = bridge_json_decode(text)
+  if type(decoded) == "table" and decoded.__json_error ~= nil then error(decoded.__json_error, 2) end
+  return restore_nulls(decoded)
+end
+
+local redis_lib = {
+  call = call,
+  pcall = pcall_redis,
+  error_reply = function(message)
+    if type(message) ~= "string" then raise("ERR wrong number or type of arguments") end
+    if not message:find(" ") then message = "ERR " .. message end
+    return { err = message }
+  end,
+  status_reply = function(message) return { ok = message } end,
+  sha1hex = function(text) return bridge_sha1(tostring(text)) end,
+  log = function() end,
+  setresp = function() end,
+  set_repl = function() end,
+  replicate_commands = function() return true end,
+  LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+  REPL_NONE = 0, REPL_AOF = 1, REPL_SLAVE = 2, REPL_REPLICA = 2, REPL_ALL = 3,
+}
+
+-- The globals a script sees: read-only; unknown names are errors, as in Redis 7.0.
+local base = {
+  redis = redis_lib,
+  cjson = { encode = json_encode, decode = json_decode, null = json_null },
+  string = string, table = table, math = math, os = { clock = os.clock },
+  assert = assert, error = error, ipairs = ipairs, pairs = pairs, next = next, select = select,
+  tonumber = tonumber, tostring = tostring, type = type, unpack = table.unpack,
+  rawget = rawget, rawset = rawset, rawequal = rawequal, rawlen = rawlen,
+  setmetatable = setmetatable, getmetatable = getmetatable,
+  pcall = script_pcall, xpcall = script_xpcall,
+  KEYS = {}, ARGV = {},
+}
+base._G = base
+
+local sandbox = setmetatable({}, {
+  __index = function(_, name)
+    local value = base[name]
+    if value == nil then error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2) end
+    return value
+  end,
+  __newindex = function() error("Attempt to modify a readonly table", 2) end,
+  __metatable = false,
+})
+
+local scripts = {}
+
+-- Compiles a script; returns "" on success or the compile error.
+function __load_script(sha, source)
+  local compiled, problem = load(source, "@user_script", "t", sandbox)
+  if compiled == nil then return problem end
+  scripts[sha] = compiled
+  return ""
+end
+
+function __has_script(sha) return scripts[sha] ~= nil end
+
+function __flush_scripts() scripts = {} end
+
+local function user_line()
+  for level = 2, 64 do
+    local info = debug.getinfo(level, "Sl")
+    if info == nil then return nil end
+    if info.source == "@user_script" then return info.currentline end
+  end
+end
+
+-- Runs a loaded script; returns its reply in to_reply's shape, a raised error as {failed={err=, line=}}.
+function __run_script(sha, keys, argv)
+  base.KEYS, base.ARGV = keys, argv
+  local ok, result = raw_xpcall(scripts[sha], function(e)
+    local line = user_line()
+    if type(e) == "table" and type(e.err) == "string" then return { failed = { err = e.err, line = line } } end
+    return { failed = { err = "ERR " .. tostring(e), line = line } }
+  end)
+  if ok then return to_reply(result) end
+  return result
+end
+`

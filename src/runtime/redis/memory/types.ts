@@ -1,0 +1,45 @@
+/**
+ * Values and replies of the in-memory Redis engine.
+ *
+ * Command handlers signal Redis error replies by throwing `CommandError`; the engine
+ * catches it at dispatch (and the Lua bridge at `redis.call`), so it never leaves this folder.
+ */
+import type { SortedSet } from "./SortedSet.js"
+import type { Stream } from "./Stream.js"
+
+/** A status reply (`+OK`), kept apart from bulk strings because Lua sees it as `{ok=...}`. */
+export class StatusReply {
+  constructor(readonly text: string) {}
+}
+
+export type Reply = string | number | null | StatusReply | ReadonlyArray<Reply>
+
+export const OK = new StatusReply("OK")
+
+export class CommandError extends Error {}
+
+export const wrongType = () => new CommandError("WRONGTYPE Operation against a key holding the wrong kind of value")
+export const syntaxError = () => new CommandError("ERR syntax error")
+export const notInteger = () => new CommandError("ERR value is not an integer or out of range")
+
+export type Value =
+  | { readonly kind: "string"; value: string }
+  | { readonly kind: "hash"; readonly value: Map<string, string> }
+  | { readonly kind: "list"; readonly value: Array<string> }
+  | { readonly kind: "set"; readonly value: Set<string> }
+  | { readonly kind: "zset"; readonly value: SortedSet }
+  | { readonly kind: "stream"; readonly value: Stream }
+
+export type Kind = Value["kind"]
+
+/**
+ * Returned by a blocking command that found nothing: the caller waits until one of `keys`
+ * is written (or `deadline`, ms since epoch, passes) and runs `retryArgs` again.
+ */
+export class WouldBlock {
+  constructor(
+    readonly keys: ReadonlyArray<string>,
+    readonly deadline: number | undefined,
+    readonly retryArgs: ReadonlyArray<string>
+  ) {}
+}
