@@ -24,16 +24,21 @@ export interface GeneratedFile {
   readonly content: string
 }
 
-const byType = <A>(contracts: ReadonlyArray<EventContract<A>>, prefix = ""): Array<SchemaFile> =>
-  contracts.map((contract) => ({ fileName: `${prefix}${contract.type}${prefix === "" ? "" : ".v1"}.json`, schema: contract.schema }))
+const byType = <A>(contracts: ReadonlyArray<EventContract<A>>, name: (type: string) => string): Array<SchemaFile> =>
+  contracts.map((contract) => ({ fileName: `${name(contract.type)}.json`, schema: contract.schema }))
+
+/** Metrics types already end in their version. */
+const asIs = (type: string) => type
+/** Telemetry carries its version in a field, so the file name adds it. */
+const telemetryName = (eventType: string) => `telemetry.${eventType}.v1`
 
 /** Every event schema that gets a file. */
 export const eventSchemaFiles: ReadonlyArray<SchemaFile> = [
   ...eventSuffixes.map((suffix) => ({ fileName: `job.${suffix}.v1.json`, schema: lifecycleSchemas[suffix] })),
-  ...byType(digitsMetricsContracts),
-  ...byType(digitsTrainContracts),
-  ...byType(trainerMetricsContracts),
-  ...byType(telemetryContracts, "telemetry.")
+  ...byType(digitsMetricsContracts, asIs),
+  ...byType(digitsTrainContracts, asIs),
+  ...byType(trainerMetricsContracts, asIs),
+  ...byType(telemetryContracts, telemetryName)
 ]
 
 /** Lifts the root definition out of `$defs` when nothing else refers to it, so the file reads top-down. */
