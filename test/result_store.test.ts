@@ -87,6 +87,22 @@ export const resultStoreSuite = (name: string, make: MakeBackend) =>
           assert.deepStrictEqual(yield* store.get(stored.id), bytes)
         })))
 
+    it.effect("chunk sizes from 1 byte to several hundred KiB give the same object", () =>
+      withStore(make, 8 * MiB, (store) =>
+        Effect.gen(function*() {
+          const bytes = pseudoRandomBytes(2 * MiB, 9)
+          const sizes = [1, 65535, 65536, 65537, 7, 300_000, 64 * 1024 * 3, 13]
+          const chunks: Array<Uint8Array> = []
+          for (let offset = 0, i = 0; offset < bytes.length; i++) {
+            const size = sizes[i % sizes.length] ?? 1
+            chunks.push(bytes.subarray(offset, offset + size))
+            offset += size
+          }
+          const stored = yield* store.putStream(Stream.fromIterable(chunks))
+          assert.deepStrictEqual(stored, { id: sha256(bytes), bytes: bytes.length })
+          assert.deepStrictEqual(yield* store.get(stored.id), bytes)
+        })))
+
     it.effect("a stream over the limit fails with ResultTooLarge as soon as the limit is passed", () =>
       withStore(make, MiB, (store, entries) =>
         Effect.gen(function*() {

@@ -43,19 +43,26 @@ export const openTempFile = (dir: string): Effect.Effect<TempFile, ResultStoreEr
 
     const fail = (op: string) => (cause: unknown) => ResultStoreError.of(op, path, cause)
 
-    const append = async (chunk: Uint8Array): Promise<void> => {
-      let offset = 0
-      while (offset < chunk.length) {
-        const n = Math.min(buffer.length - filled, chunk.length - offset)
-        buffer.set(chunk.subarray(offset, offset + n), filled)
+    const flush = (bytes: Uint8Array) =>
+      Effect.tryPromise({ try: () => writeFully(handle, bytes), catch: fail("putStream.write") })
+
+    // Copies into the buffer synchronously; only a full buffer (or a chunk at least as large,
+    // written directly) costs an asynchronous write.
+    const write = (chunk: Uint8Array): Effect.Effect<void, ResultStoreError> =>
+      Effect.suspend(() => {
+        if (filled === 0 && chunk.length >= buffer.length) return flush(chunk)
+        const n = Math.min(buffer.length - filled, chunk.length)
+        buffer.set(chunk.subarray(0, n), filled)
         filled += n
-        offset += n
-        if (filled === buffer.length) {
-          await writeFully(handle, buffer)
-          filled = 0
-        }
-      }
-    }
+        if (filled < buffer.length) return Effect.void
+        const rest = chunk.subarray(n)
+        return flush(buffer).pipe(
+          Effect.andThen(() => {
+            filled = 0
+            return rest.length === 0 ? Effect.void : write(rest)
+          })
+        )
+      })
 
     const finish = async (): Promise<void> => {
       await writeFully(handle, buffer.subarray(0, filled))
@@ -75,7 +82,7 @@ export const openTempFile = (dir: string): Effect.Effect<TempFile, ResultStoreEr
 
     return {
       path,
-      write: (chunk) => Effect.tryPromise({ try: () => append(chunk), catch: fail("putStream.write") }),
+      write,
       finish: Effect.tryPromise({ try: finish, catch: fail("putStream.sync") }),
       discard: Effect.promise(() => discard().catch(() => undefined))
     }
