@@ -56,6 +56,13 @@ describe("covenant: report on the fixture", () => {
       ])
     }))
 
+  it.effect("a failing progress reporter stops the report with its own error", () =>
+    Effect.gen(function*() {
+      const payload = yield* decodeCovenantPayload({ csv: deals })
+      const error = yield* Effect.flip(monitorCovenants(payload, (done) => (done === 3 ? Effect.fail(`stopped at ${done}`) : Effect.void)))
+      assert.strictEqual(error, "stopped at 3")
+    }))
+
   it.effect("zero headroom flags nothing as near-breach", () =>
     Effect.gen(function*() {
       const report = yield* reportOf({ csv: deals, headroom: 0 })

@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { makeLocalTime } from "../../src/domains/music_wrapped/localTime.js"
-import { decodeHistoryBytes, decodeMusicWrappedPayload, MAX_HISTORY_BYTES } from "../../src/domains/music_wrapped/Payload.js"
+import { decodeHistoryBytes, decodeMusicWrappedPayload, MAX_HISTORY_BYTES, MusicWrappedPayload } from "../../src/domains/music_wrapped/Payload.js"
 import { longestStreak, musicWrapped, wrappedJsonBytes } from "../../src/domains/music_wrapped/wrapped.js"
 
 const history = readFileSync(new URL("../fixtures/music_wrapped/Streaming_History_Audio_2024.json", import.meta.url), "utf8")
@@ -68,6 +68,15 @@ describe("music_wrapped: the 2024 fixture in Europe/Berlin", () => {
       assert.deepStrictEqual(w.longestStreak, { days: 3, start: "2024-01-01", end: "2024-01-03" })
     }))
 
+  it.effect("a failing progress reporter stops the summary with its own error", () =>
+    Effect.gen(function*() {
+      const payload = yield* decodeMusicWrappedPayload({ history, year: 2024 })
+      let calls = 0
+      const error = yield* Effect.flip(musicWrapped(payload, () => (++calls === 2 ? Effect.fail("lease lost" as const) : Effect.void)))
+      assert.strictEqual(error, "lease lost")
+      assert.strictEqual(calls, 2)
+    }))
+
   it.effect("a year with no streams gives zeros, not an error", () =>
     Effect.gen(function*() {
       const w = yield* wrappedOf({ history, year: 2019 })
@@ -117,7 +126,10 @@ describe("music_wrapped: bad input", () => {
   it.effect("payload: unknown time zone, out-of-range year, missing history", () =>
     Effect.gen(function*() {
       const zone = yield* failureOf({ history: "[]", year: 2024, timezone: "Mars/Olympus" })
-      assert.deepStrictEqual([zone.reason, zone.message], ["InvalidPayload", 'invalid music_wrapped payload: unknown time zone "Mars/Olympus" (expected an IANA name such as Europe/Berlin)'])
+      assert.deepStrictEqual([zone.reason, zone.message], ["InvalidPayload", 'invalid music_wrapped payload: unknown time zone "Mars/Olympus" (expected an IANA name such as Europe/Berlin) at ["timezone"]'])
+      // the bare schema, as the runtime decodes stored payloads, checks the zone too
+      const bare = yield* Effect.flip(Schema.decodeUnknownEffect(MusicWrappedPayload)({ history: "[]", year: 2024, timezone: "Mars/Olympus" }))
+      assert.include(bare.message, 'unknown time zone "Mars/Olympus"')
       assert.include((yield* failureOf({ history: "[]", year: 1999 })).message, '["year"]')
       assert.include((yield* failureOf({ year: 2024 })).message, '["history"]')
     }))

@@ -1,10 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { lowercaseFor } from "../../src/domains/turkic/casing.js"
 import { corpusJson, corpusText, decodeCorpusBytes, processCorpus } from "../../src/domains/turkic/corpus.js"
 import { kazakhCyrillicToLatin, kazakhLatinToCyrillic } from "../../src/domains/turkic/kazakhLatin.js"
-import { decodeTurkicPayload, MAX_CORPUS_BYTES } from "../../src/domains/turkic/Payload.js"
+import { decodeTurkicPayload, MAX_CORPUS_BYTES, TurkicPayload } from "../../src/domains/turkic/Payload.js"
 import { tokenizeLine } from "../../src/domains/turkic/tokenize.js"
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/turkic/${name}`, import.meta.url), "utf8")
@@ -114,6 +114,9 @@ describe("turkic: bad input", () => {
       assert.include((yield* reasonOf(decodeTurkicPayload({ lang: "tr", text: "a", lines: ["a"] })))[1], "exactly one of")
       assert.include((yield* reasonOf(decodeTurkicPayload({ lang: "tr", text: "a", extra: 1 })))[1], "excess property")
       assert.include((yield* reasonOf(decodeTurkicPayload({ lang: "tr", text: "a", top: 0 })))[1], '["top"]')
+      // the bare schema, as the runtime decodes stored payloads, enforces the text/lines rule as well
+      const bare = yield* Effect.flip(Schema.decodeUnknownEffect(TurkicPayload)({ lang: "tr", text: "a", lines: ["a"] }))
+      assert.include(bare.message, 'give exactly one of "text" or "lines"')
     }))
 
   it.effect("transliteration for a language without a table", () =>

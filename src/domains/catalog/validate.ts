@@ -6,7 +6,7 @@ import { checkRow, type RowIssue } from "./rowChecks.js"
 import { findRules } from "./rules.js"
 
 /** Reports rows done out of the total; the job passes its progress reporter here. */
-export type OnProgress<R> = (done: number, total: number) => Effect.Effect<void, never, R>
+export type OnProgress<E = never, R = never> = (done: number, total: number) => Effect.Effect<void, E, R>
 
 /**
  * Validation result. valid_rows + error_rows = total_rows; warning_rows counts rows with at least one warning,
@@ -27,10 +27,10 @@ export interface CatalogReport {
 }
 
 /** Validates a product CSV against the rules of its marketplace category, row by row. */
-export const validateCatalog = <R = never>(
+export const validateCatalog = <E = never, R = never>(
   payload: CatalogPayload,
-  onProgress?: OnProgress<R>
-): Effect.Effect<CatalogReport, CatalogError, R> =>
+  onProgress?: OnProgress<E, R>
+): Effect.Effect<CatalogReport, CatalogError | E, R> =>
   Effect.gen(function*() {
     const { rules, region } = yield* findRules(payload.marketplace, payload.category, payload.region)
     const payloadBytes = new TextEncoder().encode(payload.csv).length

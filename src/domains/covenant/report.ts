@@ -13,7 +13,7 @@ import { DEFAULT_HEADROOM, MAX_CSV_BYTES, type CovenantPayload } from "./Payload
 import { readFinancialRows } from "./rows.js"
 
 /** Reports rows done out of the total; the job passes its progress reporter here. */
-export type OnProgress<R> = (done: number, total: number) => Effect.Effect<void, never, R>
+export type OnProgress<E = never, R = never> = (done: number, total: number) => Effect.Effect<void, E, R>
 
 export interface QuarterResult {
   readonly dealId: string
@@ -67,10 +67,10 @@ const summarizeDeals = (results: ReadonlyArray<QuarterResult>): Array<DealSummar
 }
 
 /** Tests every deal-quarter against its covenants; results are ordered by deal id, then quarter. */
-export const monitorCovenants = <R = never>(
+export const monitorCovenants = <E = never, R = never>(
   payload: CovenantPayload,
-  onProgress?: OnProgress<R>
-): Effect.Effect<CovenantReport, CovenantError, R> =>
+  onProgress?: OnProgress<E, R>
+): Effect.Effect<CovenantReport, CovenantError | E, R> =>
   Effect.gen(function*() {
     const bytes = new TextEncoder().encode(payload.csv).length
     if (bytes > MAX_CSV_BYTES) {

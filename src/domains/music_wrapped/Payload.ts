@@ -5,20 +5,6 @@ export const MAX_HISTORY_BYTES = 64 * 1024 * 1024
 export const DEFAULT_TOP = 10
 export const DEFAULT_TIMEZONE = "UTC"
 
-export const MusicWrappedPayload = Schema.Struct({
-  /** The text of a Spotify extended streaming history file (a JSON array of streams). */
-  history: Schema.String,
-  year: Schema.Int.check(Schema.isBetween({ minimum: 2006, maximum: 2100 })),
-  /** IANA time zone for hours, days and months, e.g. "Europe/Berlin"; UTC when absent. */
-  timezone: Schema.optionalKey(Schema.String),
-  top: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 100 })))
-})
-export type MusicWrappedPayload = typeof MusicWrappedPayload.Type
-
-const decode = Schema.decodeUnknownEffect(MusicWrappedPayload, { onExcessProperty: "error" })
-
-const invalid = (detail: string) => new MusicWrappedError({ reason: "InvalidPayload", message: `invalid music_wrapped payload: ${detail}` })
-
 /** A time zone the runtime's Intl database knows. */
 export const isKnownTimeZone = (zone: string): boolean => {
   try {
@@ -29,13 +15,26 @@ export const isKnownTimeZone = (zone: string): boolean => {
   }
 }
 
+export const TimeZone = Schema.String.check(
+  Schema.makeFilter((zone) => isKnownTimeZone(zone) || `unknown time zone "${zone}" (expected an IANA name such as Europe/Berlin)`)
+)
+
+export const MusicWrappedPayload = Schema.Struct({
+  /** The text of a Spotify extended streaming history file (a JSON array of streams). */
+  history: Schema.String,
+  year: Schema.Int.check(Schema.isBetween({ minimum: 2006, maximum: 2100 })),
+  /** IANA time zone for hours, days and months, e.g. "Europe/Berlin"; UTC when absent. */
+  timezone: Schema.optionalKey(TimeZone),
+  top: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 100 })))
+})
+export type MusicWrappedPayload = typeof MusicWrappedPayload.Type
+
+const decode = Schema.decodeUnknownEffect(MusicWrappedPayload, { onExcessProperty: "error" })
+
 export const decodeMusicWrappedPayload = (input: unknown): Effect.Effect<MusicWrappedPayload, MusicWrappedError> =>
   decode(input).pipe(
-    Effect.mapError((error) => invalid(error.message.replace(/\s*\n\s*/g, " "))),
-    Effect.flatMap((payload) =>
-      payload.timezone === undefined || isKnownTimeZone(payload.timezone)
-        ? Effect.succeed(payload)
-        : Effect.fail(invalid(`unknown time zone "${payload.timezone}" (expected an IANA name such as Europe/Berlin)`))
+    Effect.mapError((error) =>
+      new MusicWrappedError({ reason: "InvalidPayload", message: `invalid music_wrapped payload: ${error.message.replace(/\s*\n\s*/g, " ")}` })
     )
   )
 

@@ -5,7 +5,7 @@ import { DEFAULT_TIMEZONE, DEFAULT_TOP, MAX_HISTORY_BYTES, type MusicWrappedPayl
 import { parseStreams, type Stream } from "./streams.js"
 
 /** Reports streams done out of the total; the job passes its progress reporter here. */
-export type OnProgress<R> = (done: number, total: number) => Effect.Effect<void, never, R>
+export type OnProgress<E = never, R = never> = (done: number, total: number) => Effect.Effect<void, E, R>
 
 /** A music stream counts as a play from 30 seconds on, as Spotify counts streams; minutes count every stream. */
 export const PLAY_THRESHOLD_MS = 30_000
@@ -87,10 +87,10 @@ export const longestStreak = (dates: ReadonlySet<string>): Streak => {
 }
 
 /** Summarises one local calendar year of a Spotify extended streaming history. */
-export const musicWrapped = <R = never>(
+export const musicWrapped = <E = never, R = never>(
   payload: MusicWrappedPayload,
-  onProgress?: OnProgress<R>
-): Effect.Effect<Wrapped, MusicWrappedError, R> =>
+  onProgress?: OnProgress<E, R>
+): Effect.Effect<Wrapped, MusicWrappedError | E, R> =>
   Effect.gen(function*() {
     const bytes = new TextEncoder().encode(payload.history).length
     if (bytes > MAX_HISTORY_BYTES) {

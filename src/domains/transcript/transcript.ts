@@ -10,7 +10,7 @@ import {
 import { TranscriptError } from "./TranscriptError.js"
 
 /** Reports cues done out of the total; the job passes its progress reporter here. */
-export type OnProgress<R> = (done: number, total: number) => Effect.Effect<void, never, R>
+export type OnProgress<E = never, R = never> = (done: number, total: number) => Effect.Effect<void, E, R>
 
 export interface Paragraph {
   readonly startMs: number
@@ -69,10 +69,10 @@ interface Builder {
  * cue, then merge cues in time order, starting a new paragraph at a silence of `paragraphGapSeconds`, a speaker
  * change, or when the paragraph would pass `maxParagraphChars`.
  */
-export const buildTranscript = <R = never>(
+export const buildTranscript = <E = never, R = never>(
   payload: TranscriptPayload,
-  onProgress?: OnProgress<R>
-): Effect.Effect<TranscriptResult, TranscriptError, R> =>
+  onProgress?: OnProgress<E, R>
+): Effect.Effect<TranscriptResult, TranscriptError | E, R> =>
   Effect.gen(function*() {
     const bytes = utf8Bytes(payload.text)
     if (bytes > MAX_CAPTION_BYTES) {

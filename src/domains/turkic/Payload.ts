@@ -26,20 +26,17 @@ export const TurkicPayload = Schema.Struct({
   transliterate: Schema.optionalKey(Transliteration),
   lowercase: Schema.optionalKey(Schema.Boolean),
   top: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: MAX_TOP })))
-})
+}).check(
+  Schema.makeFilter((p) => (p.text === undefined) !== (p.lines === undefined) || 'give exactly one of "text" or "lines"')
+)
 export type TurkicPayload = typeof TurkicPayload.Type
 
 const decode = Schema.decodeUnknownEffect(TurkicPayload, { onExcessProperty: "error" })
 
-/** Decodes a payload; exactly one of `text` and `lines` must be given. */
+/** Decodes a payload strictly (unknown keys are errors); exactly one of `text` and `lines` must be given. */
 export const decodeTurkicPayload = (input: unknown): Effect.Effect<TurkicPayload, TurkicError> =>
   decode(input).pipe(
     Effect.mapError((error) =>
       new TurkicError({ reason: "InvalidPayload", message: `invalid turkic payload: ${error.message.replace(/\s*\n\s*/g, " ")}` })
-    ),
-    Effect.flatMap((payload) =>
-      (payload.text === undefined) === (payload.lines === undefined)
-        ? Effect.fail(new TurkicError({ reason: "InvalidPayload", message: "invalid turkic payload: give exactly one of \"text\" or \"lines\"" }))
-        : Effect.succeed(payload)
     )
   )

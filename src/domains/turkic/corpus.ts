@@ -6,7 +6,7 @@ import { tokenizeLine } from "./tokenize.js"
 import { TurkicError } from "./TurkicError.js"
 
 /** Reports lines done out of the total; the job passes its progress reporter here. */
-export type OnProgress<R> = (done: number, total: number) => Effect.Effect<void, never, R>
+export type OnProgress<E = never, R = never> = (done: number, total: number) => Effect.Effect<void, E, R>
 
 export interface TypeCount {
   readonly type: string
@@ -63,10 +63,10 @@ const rankTypes = (counts: ReadonlyMap<string, number>, top: number): Array<Type
  * Normalises (NFC), optionally transliterates and lowercases, and tokenises the corpus line by line,
  * reporting progress about a hundred times. Output lines keep the input's line structure.
  */
-export const processCorpus = <R = never>(
+export const processCorpus = <E = never, R = never>(
   payload: TurkicPayload,
-  onProgress?: OnProgress<R>
-): Effect.Effect<CorpusResult, TurkicError, R> =>
+  onProgress?: OnProgress<E, R>
+): Effect.Effect<CorpusResult, TurkicError | E, R> =>
   Effect.gen(function*() {
     const lines = corpusLines(payload)
     const bytes = lines.reduce((sum, line) => sum + utf8Bytes(line) + 1, 0) - 1
