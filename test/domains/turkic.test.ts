@@ -152,3 +152,11 @@ describe("turkic: bad input", () => {
       assert.strictEqual(yield* decodeCorpusBytes(new TextEncoder().encode("қазақ")), "қазақ")
     }))
 })
+
+describe("turkic: error codes", () => {
+  it.effect("errors are user errors with a stable code", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(decodeCorpusBytes(new Uint8Array([0xff])))
+      assert.deepStrictEqual([error.kind, error.code], ["user", "INVALID_ENCODING"])
+    }))
+})

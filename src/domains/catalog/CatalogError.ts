@@ -17,4 +17,11 @@ export class CatalogError extends Schema.TaggedError<CatalogError>()("CatalogErr
   reason: CatalogErrorReason,
   message: Schema.String,
   line: Schema.optionalKey(Schema.Int)
-}) {}
+}) {
+  /** Always the submitter's to fix: the runtime reports it with error_kind "user" and does not retry. */
+  readonly kind = "user" as const
+  /** A stable code for clients, e.g. OVERSIZE_INPUT (for `JobUserError.code`). */
+  get code(): string {
+    return this.reason.replace(/(?<=[a-z])(?=[A-Z])/g, "_").toUpperCase()
+  }
+}

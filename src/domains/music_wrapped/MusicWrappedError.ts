@@ -14,4 +14,11 @@ export class MusicWrappedError extends Schema.TaggedError<MusicWrappedError>()("
   message: Schema.String,
   index: Schema.optionalKey(Schema.Int),
   field: Schema.optionalKey(Schema.String)
-}) {}
+}) {
+  /** Always the submitter's to fix: the runtime reports it with error_kind "user" and does not retry. */
+  readonly kind = "user" as const
+  /** A stable code for clients, e.g. OVERSIZE_INPUT (for `JobUserError.code`). */
+  get code(): string {
+    return this.reason.replace(/(?<=[a-z])(?=[A-Z])/g, "_").toUpperCase()
+  }
+}
