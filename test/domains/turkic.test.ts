@@ -29,6 +29,7 @@ describe("turkic: Kazakh transliteration (2021 Latin alphabet)", () => {
   it("Russian-only letters use the documented digraphs; hard and soft signs are dropped", () => {
     assert.strictEqual(kazakhCyrillicToLatin("Цех чай щётка ёлка юрта Ялта экран объект пальто"), "Tseh chai şşiotka iolka iurta İalta ekran obekt palto")
     assert.strictEqual(kazakhCyrillicToLatin("Чай"), "Chai")
+    assert.strictEqual(kazakhCyrillicToLatin("ЧАЙ ЯЛТА ПЛАЩ Я"), "CHAİ İALTA PLAŞŞ İa")
   })
 
   it("lat2cyr writes i after a vowel as й and otherwise и, and H as Х", () => {

@@ -40,10 +40,22 @@ const latToCyr: ReadonlyMap<string, string> = new Map(
 
 const latinVowels = new Set("aäeıioöuūüyAÄEIİOÖUŪÜY")
 
-/** Cyrillic Kazakh to 2021 Latin; characters outside the table pass through. Expects NFC input. */
+const isUpper = (ch: string | undefined) => ch !== undefined && ch !== ch.toLowerCase()
+
+/**
+ * Cyrillic Kazakh to 2021 Latin; characters outside the table pass through. Expects NFC input.
+ * A capital that becomes two Latin letters is written in full capitals inside an all-caps word (ЧАЙ -> CHAİ).
+ */
 export const kazakhCyrillicToLatin = (text: string): string => {
+  const chars = [...text]
   let out = ""
-  for (const ch of text) out += cyrToLat.get(ch) ?? ch
+  chars.forEach((ch, i) => {
+    const latin = cyrToLat.get(ch)
+    if (latin === undefined) out += ch
+    else if (latin.length > 1 && isUpper(ch) && (isUpper(chars[i + 1]) || (!/\p{L}/u.test(chars[i + 1] ?? "") && isUpper(chars[i - 1])))) {
+      out += upperLatin(latin[0] ?? "") + latin.slice(1).toUpperCase()
+    } else out += latin
+  })
   return out
 }
 
