@@ -37,6 +37,8 @@ export interface TrainerResult {
   readonly perplexity: number
   /** Loss of every step, in order. */
   readonly losses: Float64Array
+  /** Seconds spent in optimisation steps (hooks included, validation excluded). */
+  readonly trainTimeS: number
   readonly timeS: number
 }
 
@@ -117,6 +119,7 @@ export const trainCharLm = <E = never, R = never>(
       yield* maybeYield(step)
     }
 
+    const trainTimeS = (wallMillis() - start) / 1000
     const window = losses.subarray(Math.max(0, config.steps - FINAL_WINDOW))
     const finalLoss = window.reduce((sum, loss) => sum + loss, 0) / window.length
     const valLoss = yield* validationLoss(model, corpus.validation, yieldEvery)
@@ -127,6 +130,7 @@ export const trainCharLm = <E = never, R = never>(
       valLoss,
       perplexity: Math.exp(valLoss),
       losses,
+      trainTimeS,
       timeS: (wallMillis() - start) / 1000
     }
   })
