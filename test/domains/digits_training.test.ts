@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber } from "effect"
 import type { DigitsTrainingConfig } from "../../src/domains/digits/DigitsPayload.js"
-import { type DigitsBatchProgress, trainDigits } from "../../src/domains/digits/DigitsTraining.js"
+import { type DigitsBatchProgress, trainDigits, trainDigitsOnMnist } from "../../src/domains/digits/DigitsTraining.js"
 import { type DigitsSplit, loadMnist, splitDigits } from "../../src/domains/digits/MnistDataset.js"
 
 const all = await Effect.runPromise(loadMnist)
@@ -135,5 +135,21 @@ describe("digits training", () => {
       assert.strictEqual(error.code, "DIVERGED")
       assert.strictEqual(error.step, 1)
       assert.include(error.message, "lower learning_rate")
+    }))
+})
+
+describe("digits training on the bundled MNIST digits", () => {
+  it.effect("loads, splits and trains in one call", () =>
+    Effect.gen(function*() {
+      const result = yield* trainDigitsOnMnist({ ...tinyConfig, trainSize: 1000 })
+      assert.strictEqual(result.batchesRun, Math.ceil(1000 / tinyConfig.batchSize))
+      assert.isAbove(result.valAcc, 0.5)
+    }))
+
+  it.effect("sizes beyond the dataset are InvalidConfig", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(trainDigitsOnMnist({ ...tinyConfig, trainSize: 9500, valSize: 1000 }))
+      assert.strictEqual(error._tag, "InvalidConfig")
+      assert.include(error.message, "exceeds the 10000 digits available")
     }))
 })

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber } from "effect"
 import { buildCharCorpus, loadBundledCorpus } from "../../src/domains/trainer/CharCorpus.js"
 import { trainCharLm, type TrainerStepProgress, trainOnBundledCorpus, VALIDATION_FRACTION } from "../../src/domains/trainer/CharLmTraining.js"
+import { sampleText } from "../../src/domains/trainer/CharSampling.js"
 import type { TrainerConfig } from "../../src/domains/trainer/TrainerPayload.js"
 
 const mlpConfig: TrainerConfig = {
@@ -104,5 +105,23 @@ describe("character language model training", () => {
       let best = 0
       for (let k = 1; k < afterQ.length; k++) if ((afterQ[k] ?? 0) > (afterQ[best] ?? 0)) best = k
       assert.strictEqual(result.vocabulary[best], "u")
+    }))
+})
+
+describe("sampling text from a trained model", () => {
+  it.effect("draws only vocabulary characters, the requested length, the same for the same seed", () =>
+    Effect.gen(function*() {
+      const result = yield* trainCharLm({ ...mlpConfig, steps: 100 }, corpus)
+      const options = { prompt: "First Citizen:\n", length: 200, seed: 11 }
+      const a = sampleText(result.model, result.vocabulary, options)
+      const b = sampleText(result.model, result.vocabulary, options)
+      const c = sampleText(result.model, result.vocabulary, { ...options, seed: 12 })
+      assert.strictEqual(Array.from(a).length, 200)
+      for (const character of a) assert.include(result.vocabulary, character)
+      assert.strictEqual(a, b)
+      assert.notStrictEqual(a, c)
+      // A trained model writes mostly letters and spaces, far from uniform over the 61 characters.
+      const lettersAndSpaces = Array.from(a).filter((ch) => /[a-z ]/.test(ch)).length
+      assert.isAbove(lettersAndSpaces, 120)
     }))
 })

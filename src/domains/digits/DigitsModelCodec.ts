@@ -1,6 +1,6 @@
 import { DateTime, Effect, Schema } from "effect"
 import { DigitsMlp } from "./DigitsMlp.js"
-import { type DigitsTrainingConfig, digitsModels } from "./DigitsPayload.js"
+import { DigitsModelId, type DigitsTrainingConfig, digitsModels } from "./DigitsPayload.js"
 import { ModelArtifactInvalid } from "./DigitsErrors.js"
 import { CLASS_COUNT, IMAGE_SIZE } from "./MnistDataset.js"
 
@@ -8,7 +8,7 @@ import { CLASS_COUNT, IMAGE_SIZE } from "./MnistDataset.js"
 export const DigitsManifest = Schema.Struct({
   format: Schema.Literal("digits-mlp/v1"),
   run_id: Schema.String,
-  model_id: Schema.Literals(["mlp-32", "mlp-64", "mlp-128"]),
+  model_id: DigitsModelId,
   created_at: Schema.String,
   input_size: Schema.Literal(IMAGE_SIZE),
   hidden: Schema.Int,

@@ -2,10 +2,11 @@ import { Effect } from "effect"
 import { Adam } from "../trainer/numerics/Adam.js"
 import { range, Rng } from "../trainer/numerics/Rng.js"
 import { DEFAULT_YIELD_EVERY, wallMillis, yieldAfterStep } from "../trainer/TrainingCadence.js"
-import { Diverged } from "../trainer/TrainingErrors.js"
+import { Diverged, InvalidConfig } from "../trainer/TrainingErrors.js"
 import { DigitsMlp } from "./DigitsMlp.js"
 import type { DigitsTrainingConfig } from "./DigitsPayload.js"
-import type { DigitsSplit } from "./MnistDataset.js"
+import type { DigitsError } from "./DigitsErrors.js"
+import { type DigitsSplit, loadMnist, splitDigits } from "./MnistDataset.js"
 
 /** Reported after every batch; all figures come from the forward pass the batch already made. */
 export interface DigitsBatchProgress {
@@ -142,4 +143,19 @@ export const trainDigits = <E = never, R = never>(
       trainTimeS: trainMillis / 1000,
       timeS: (wallMillis() - runStart) / 1000
     }
+  })
+
+/** Loads the MNIST digits, splits them as `config` asks, and trains. */
+export const trainDigitsOnMnist = <E = never, R = never>(
+  config: DigitsTrainingConfig,
+  hooks: DigitsTrainingHooks<E, R> = {}
+): Effect.Effect<DigitsTrainingResult, DigitsError | E, R> =>
+  Effect.gen(function*() {
+    const all = yield* loadMnist
+    if (config.trainSize + config.valSize > all.count) {
+      return yield* new InvalidConfig({
+        message: `train_size + val_size (${config.trainSize + config.valSize}) exceeds the ${all.count} digits available`
+      })
+    }
+    return yield* trainDigits(config, splitDigits(all, config), hooks)
   })
