@@ -19,6 +19,8 @@ const connect = (url: string, name: string): Effect.Effect<IORedis, RedisError, 
       try: async () => {
         const client = new IORedis(url, {
           connectionName: name,
+          // RESP2: the reply shapes the in-memory twin reproduces (RESP3 flattens map replies such as XREAD).
+          protocol: 2,
           lazyConnect: true,
           // Commands issued while the connection is down wait for the reconnect instead of
           // failing after a fixed number of retries: a restarting Redis must not fail jobs.
@@ -66,7 +68,11 @@ export const makeIORedisClient = (url: Redacted.Redacted<string>) =>
 
     const pipeline = (commands: ReadonlyArray<readonly [string, ...Array<string>]>) =>
       Effect.tryPromise({
-        try: () => client.pipeline(commands.map(([command, ...args]) => [command, ...args])).exec(),
+        try: () => {
+          const batch = client.pipeline()
+          for (const [command, ...args] of commands) batch.call(command, ...args)
+          return batch.exec()
+        },
         catch: (cause) => RedisError.fromCause("pipeline", cause)
       }).pipe(
         Effect.flatMap((results) =>

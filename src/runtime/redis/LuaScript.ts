@@ -19,7 +19,11 @@ export const loadLuaScript = (base: string, fileName: string): LuaScript => {
   if (match === null || match[1] === undefined || match[2] === undefined) {
     throw new Error(`Lua script file names are <name>-<numberOfKeys>.lua, got ${fileName}`)
   }
-  const lua = readFileSync(new URL(`./lua/${fileName}`, base), "utf8")
+  // `--@include name.lua` pulls in a shared fragment from lua/includes/, so helpers are not copy-pasted.
+  const lua = readFileSync(new URL(`./lua/${fileName}`, base), "utf8").replace(
+    /^--@include ([\w.-]+)$/gm,
+    (_line, include: string) => readFileSync(new URL(`./lua/includes/${include}`, base), "utf8")
+  )
   return {
     name: match[1],
     lua,

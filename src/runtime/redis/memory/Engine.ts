@@ -46,12 +46,13 @@ export class Engine {
     this.scriptContext = { ks: this.ks, publish, scripts, inScript: true }
   }
 
-  private lookup(name: string, args: ReadonlyArray<string>, inScript: boolean): CommandSpec {
+  private lookup(command: string, args: ReadonlyArray<string>, inScript: boolean): CommandSpec {
+    const name = command.toLowerCase()
     const spec = Object.hasOwn(commands, name) ? commands[name] : undefined
     if (spec === undefined) {
       if (inScript) throw new CommandError("ERR Unknown Redis command called from script")
       const shown = args.slice(0, 20).map((a) => `'${a}' `).join("")
-      throw new CommandError(`ERR unknown command '${name}', with args beginning with: ${shown}`)
+      throw new CommandError(`ERR unknown command '${command}', with args beginning with: ${shown}`)
     }
     const count = args.length + 1
     if (spec.arity > 0 ? count !== spec.arity : count < -spec.arity) {
@@ -63,8 +64,7 @@ export class Engine {
   }
 
   private dispatch(command: string, args: ReadonlyArray<string>, inScript: boolean): Reply | WouldBlock {
-    const name = command.toLowerCase()
-    const spec = this.lookup(name, args, inScript)
+    const spec = this.lookup(command, args, inScript)
     const result = spec.run(inScript ? this.scriptContext : this.context, args)
     if (spec.write === true) this.scheduleWake()
     return result

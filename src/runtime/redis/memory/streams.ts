@@ -97,9 +97,7 @@ const xread = (ctx: CommandContext, args: ReadonlyArray<string>): Reply | WouldB
   }
   const rest = args.slice(i + 1)
   if (i >= args.length || rest.length === 0 || rest.length % 2 !== 0) {
-    throw new CommandError(
-      "ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified."
-    )
+    throw new CommandError("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.")
   }
   const keys = rest.slice(0, rest.length / 2)
   const ids = rest.slice(rest.length / 2).map((text, index) =>

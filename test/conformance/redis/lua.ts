@@ -1,0 +1,162 @@
+/** Lua scripting: conversions both ways, errors, the script cache, cjson, atomicity, PUBLISH. */
+import { assert, describe } from "@effect/vitest"
+import { Effect, Queue } from "effect"
+import { createHash } from "node:crypto"
+import { RedisClient } from "../../../src/runtime/RedisClient.js"
+import type { LuaScript } from "../../../src/runtime/redis/LuaScript.js"
+import { expectError, expectReply, flush, send, type SuiteIt, WRONGTYPE } from "./support.js"
+
+const evalReply = (expected: Parameters<typeof expectReply>[0], script: string, ...rest: Array<string>) =>
+  expectReply(expected, "EVAL", script, ...(rest.length === 0 ? ["0"] : rest))
+
+const evalError = (text: string, script: string, ...rest: Array<string>) =>
+  expectError(text, "EVAL", script, ...(rest.length === 0 ? ["0"] : rest))
+
+const sha1 = (text: string) => createHash("sha1").update(text).digest("hex")
+
+export const lua = (it: SuiteIt) => {
+  describe("lua conversions", () => {
+    it.effect("Lua → Redis: numbers truncate, true → 1, false/nil → nil, tables stop at the first nil", () =>
+      Effect.gen(function*() {
+        yield* evalReply([1, 2, -2, 1, null, "a"], "return {1, 2.7, -2.7, true, false, 'a', nil, 'b'}")
+        yield* evalReply(3, "return 3.99")
+        yield* evalReply(-3, "return -3.99")
+        yield* evalReply(1, "return true")
+        yield* evalReply(null, "return false")
+        yield* evalReply(null, "return nil")
+        yield* evalReply("text", "return 'text'")
+        yield* evalReply([1, [2, [3]], []], "return {1, {2, {3}}, {}}")
+        yield* evalReply([], "return {}")
+        yield* evalReply(["k", "a", 1, 2], "return {KEYS[1], ARGV[1], #KEYS, #ARGV}", "1", "k", "a", "b")
+      }))
+
+    it.effect("Lua → Redis: {ok=} and status_reply are statuses, {err=} and error_reply are errors", () =>
+      Effect.gen(function*() {
+        yield* evalReply("FINE", "return {ok='FINE'}")
+        yield* evalReply("DONE", "return redis.status_reply('DONE')")
+        yield* evalError("MY custom error", "return {err='MY custom error'}")
+        yield* evalError("CUSTOM bad thing", "return redis.error_reply('CUSTOM bad thing')")
+        yield* evalError("ERR bad", "return redis.error_reply('bad')")
+        yield* evalReply("PONG", "return redis.call('ping')")
+        yield* evalReply(["PONG"], "return {redis.call('ping')}")
+      }))
+
+    it.effect("Redis → Lua: integer → number, bulk → string, nil → false, array → table, status → {ok=}, error → {err=}", () =>
+      Effect.gen(function*() {
+        yield* flush
+        yield* evalReply(
+          ["number", "string", "boolean", "false", "table", "b", "table", "OK", "table", WRONGTYPE],
+          `redis.call('set', 's', 'v')
+           redis.call('rpush', 'l', 'a', 'b')
+           local missing = redis.call('get', 'missing')
+           local status = redis.call('set', 't', 'x')
+           local failed = redis.pcall('hget', 's', 'f')
+           local list = redis.call('lrange', 'l', 0, -1)
+           return {type(redis.call('incr', 'n')), type(redis.call('get', 's')), type(missing), tostring(missing),
+                   type(list), list[2], type(status), status.ok, type(failed), failed.err}`
+        )
+        yield* evalReply(["false", WRONGTYPE], "local ok, e = pcall(redis.call, 'hget', 's', 'f'); return {tostring(ok), e}")
+      }))
+
+    it.effect("numbers passed to redis.call become strings as Redis formats them", () =>
+      Effect.gen(function*() {
+        yield* flush
+        yield* evalReply("OK", "return redis.call('set', 'n', 1.5)")
+        yield* expectReply("1.5", "GET", "n")
+        yield* evalReply("OK", "return redis.call('set', 'n', 3)")
+        yield* expectReply("3", "GET", "n")
+        yield* evalReply(5, "return redis.call('incrby', 'n', 2)")
+        yield* evalError("ERR Lua redis lib command arguments must be strings or integers", "return redis.call('set', 'k', {})")
+        yield* evalError("ERR Please specify at least one argument for this redis lib call", "return redis.call()")
+      }))
+  })
+
+  describe("lua errors and the script cache", () => {
+    it.effect("a failing redis.call aborts the script; earlier writes stay (no rollback)", () =>
+      Effect.gen(function*() {
+        yield* flush
+        yield* evalError(
+          WRONGTYPE,
+          "redis.call('set', 'before', '1'); redis.call('hget', 'before', 'f'); redis.call('set', 'after', '1')"
+        )
+        yield* expectReply("1", "GET", "before")
+        yield* expectReply(null, "GET", "after")
+        yield* evalError("ERR user_script:1: boom", "error('boom')")
+        yield* evalError("MY custom", "error({err='MY custom'})")
+        yield* evalError("Script attempted to access nonexistent global variable 'nope'", "return nope")
+        yield* evalError("Attempt to modify a readonly table", "x = 1")
+        yield* evalError("ERR Error compiling script (new function): user_script:1: unexpected symbol near", "return 1 +")
+        yield* evalError("ERR This Redis command is not allowed from script", "return redis.call('blpop', 'l', 0)")
+        yield* evalError("ERR This Redis command is not allowed from script", "return redis.call('eval', 'return 1', 0)")
+        yield* evalError("ERR Unknown Redis command called from script", "return redis.call('nosuch')")
+        yield* evalReply("ERR Wrong number of args calling Redis command from script", "return redis.pcall('hset', 'h').err")
+      }))
+
+    it.effect("numkeys is validated", () =>
+      Effect.gen(function*() {
+        yield* expectError("ERR Number of keys can't be negative", "EVAL", "return 1", "-1")
+        yield* expectError("ERR Number of keys can't be greater than number of args", "EVAL", "return 1", "2", "a")
+        yield* expectError("ERR value is not an integer or out of range", "EVAL", "return 1", "x")
+      }))
+
+    it.effect("SCRIPT LOAD/EXISTS/FLUSH, EVALSHA and NOSCRIPT; eval() reloads after a flush", () =>
+      Effect.gen(function*() {
+        yield* flush
+        const source = "return redis.call('incrby', KEYS[1], ARGV[1])"
+        yield* expectReply("OK", "SCRIPT", "FLUSH")
+        yield* expectError("NOSCRIPT No matching script. Please use EVAL.", "EVALSHA", sha1(source), "1", "n", "1")
+        yield* expectReply(sha1(source), "SCRIPT", "LOAD", source)
+        yield* expectReply([1, 0], "SCRIPT", "EXISTS", sha1(source), sha1("other"))
+        yield* expectReply(5, "EVALSHA", sha1(source), "1", "n", "5")
+        yield* expectReply("OK", "SCRIPT", "FLUSH")
+        yield* expectReply([0], "SCRIPT", "EXISTS", sha1(source))
+        const redis = yield* RedisClient
+        const script: LuaScript = { name: "incr", lua: source, sha: sha1(source), numberOfKeys: 1 }
+        assert.strictEqual(yield* redis.eval(script, ["n"], ["2"]), 7)
+        assert.strictEqual(yield* redis.eval(script, ["n"], ["3"]), 10)
+        const failure = yield* Effect.flip(redis.eval(script, ["n"], ["x"]))
+        assert.strictEqual(failure.op, "script incr")
+        assert.include(failure.message, "ERR value is not an integer or out of range")
+        yield* expectReply(1, "EVAL", source, "1", "m", "1")
+        yield* expectReply([1], "SCRIPT", "EXISTS", sha1(source))
+      }))
+
+    it.effect("cjson, redis.sha1hex and table.unpack-style helpers", () =>
+      Effect.gen(function*() {
+        yield* evalReply("[1,2,3]", "return cjson.encode({1, 2, 3})")
+        yield* evalReply("{\"a\":1.5}", "return cjson.encode({a = 1.5})")
+        yield* evalReply("{}", "return cjson.encode({})")
+        yield* evalReply(["2", "x", "yes"], `local v = cjson.decode('{"a":[1,2.5,"x"],"n":null}')
+          return {tostring(v.a[1] + 1), v.a[3], v.n == cjson.null and 'yes' or 'no'}`)
+        yield* evalReply("[1,\"two\",{\"k\":null}]", "return cjson.encode(cjson.decode('[1,\"two\",{\"k\":null}]'))")
+        yield* evalReply(sha1("abc"), "return redis.sha1hex('abc')")
+        yield* evalReply(2, "return select('#', unpack({1, 2}))")
+      }))
+  })
+
+  describe("lua atomicity and pub/sub", () => {
+    it.effect("no command interleaves with a running script", () =>
+      Effect.gen(function*() {
+        yield* flush
+        yield* send("SET", "n", "0")
+        const bump = "redis.call('incr', KEYS[1]); for i = 1, 200 do redis.call('get', KEYS[1]) end; return redis.call('incr', KEYS[1])"
+        const results = yield* Effect.all(
+          Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? send("EVAL", bump, "1", "n") : send("GET", "n"))),
+          { concurrency: "unbounded" }
+        )
+        for (const [i, value] of results.entries()) {
+          assert.strictEqual(Number(value) % 2, 0, `reply ${i} saw a half-finished script: ${String(value)}`)
+        }
+        yield* expectReply("40", "GET", "n")
+      }))
+
+    it.effect("PUBLISH from a script reaches subscribers and counts them", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const redis = yield* RedisClient
+        const messages = yield* redis.subscribe("lua-chan")
+        yield* expectReply(1, "EVAL", "return redis.call('publish', KEYS[1], ARGV[1])", "1", "lua-chan", "from lua")
+        assert.deepStrictEqual(yield* Queue.take(messages), { channel: "lua-chan", message: "from lua" })
+        yield* expectReply(0, "EVAL", "return redis.call('publish', 'nobody', 'x')", "0")
+      })))
+  })
+}
