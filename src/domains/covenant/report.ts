@@ -51,7 +51,11 @@ const byDealThenQuarter = (a: QuarterResult, b: QuarterResult) =>
 
 const summarizeDeals = (results: ReadonlyArray<QuarterResult>): Array<DealSummary> => {
   const byDeal = new Map<string, Array<QuarterResult>>()
-  for (const r of results) byDeal.set(r.dealId, [...(byDeal.get(r.dealId) ?? []), r])
+  for (const r of results) {
+    const quarters = byDeal.get(r.dealId)
+    if (quarters === undefined) byDeal.set(r.dealId, [r])
+    else quarters.push(r)
+  }
   return [...byDeal.values()].flatMap((quarters) => {
     const latest = quarters.at(-1)
     if (latest === undefined) return []

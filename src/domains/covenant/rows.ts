@@ -50,7 +50,8 @@ export const readFinancialRows = (csv: string): Effect.Effect<Array<FinancialRow
     const rows: Array<FinancialRow> = []
     const seen = new Map<string, number>()
     for (const record of table.rows) {
-      const row = yield* readRow(record, index)
+      const row = readRow(record, index)
+      if (row instanceof CovenantError) return yield* row
       const key = `${row.dealId}\u0000${row.quarter}`
       const first = seen.get(key)
       if (first !== undefined) {
@@ -66,40 +67,62 @@ export const readFinancialRows = (csv: string): Effect.Effect<Array<FinancialRow
     return rows
   })
 
-const readRow = (record: CsvRecord, index: ReadonlyMap<string, number>): Effect.Effect<FinancialRow, CovenantError> =>
-  Effect.gen(function*() {
-    const line = record.line
-    const cell = (column: Column) => (record.fields[index.get(column) ?? -1] ?? "").trim()
-    const text = (column: Column) => {
-      const value = cell(column)
-      return value === "" ? Effect.fail(cellError(line, column, "is empty")) : Effect.succeed(value)
-    }
-    const number = (column: Column, allowNegative: boolean) =>
-      Effect.flatMap(text(column), (value) => {
-        if (!decimal.test(value)) return Effect.fail(cellError(line, column, `"${value}" is not a number`))
-        const n = Number(value)
-        if (!Number.isFinite(n)) return Effect.fail(cellError(line, column, `"${value}" is out of range`))
-        if (!allowNegative && n < 0) return Effect.fail(cellError(line, column, `${value} must not be negative`))
-        return Effect.succeed(n)
-      })
-    const threshold = (column: Column) => (cell(column) === "" ? Effect.succeed(null) : number(column, false))
-    const dealId = yield* text("deal_id")
-    const borrower = yield* text("borrower")
-    const quarterText = yield* text("quarter")
-    const quarter = quarterPattern.exec(quarterText)
-    if (quarter === null) return yield* cellError(line, "quarter", `"${quarterText}" is not a quarter like 2024Q1`)
-    return {
-      line,
-      dealId,
-      borrower,
-      quarter: `${quarter[1]}Q${quarter[2]}`,
-      totalDebt: yield* number("total_debt", false),
-      ebitda: yield* number("ebitda", true),
-      interestExpense: yield* number("interest_expense", false),
-      currentAssets: yield* number("current_assets", false),
-      currentLiabilities: yield* number("current_liabilities", false),
-      maxLeverage: yield* threshold("max_leverage"),
-      minInterestCoverage: yield* threshold("min_interest_coverage"),
-      minCurrentRatio: yield* threshold("min_current_ratio")
-    }
-  })
+// Plain synchronous code with module-level helpers: this runs once per row, where an Effect per cell, or even
+// closures created per row, would dominate the cost.
+const cellOf = (record: CsvRecord, index: ReadonlyMap<string, number>, column: Column): string =>
+  (record.fields[index.get(column) ?? -1] ?? "").trim()
+
+const textCell = (record: CsvRecord, index: ReadonlyMap<string, number>, column: Column): string | CovenantError => {
+  const value = cellOf(record, index, column)
+  return value === "" ? cellError(record.line, column, "is empty") : value
+}
+
+const numberCell = (
+  record: CsvRecord,
+  index: ReadonlyMap<string, number>,
+  column: Column,
+  allowNegative: boolean
+): number | CovenantError => {
+  const value = textCell(record, index, column)
+  if (typeof value !== "string") return value
+  if (!decimal.test(value)) return cellError(record.line, column, `"${value}" is not a number`)
+  const n = Number(value)
+  if (!Number.isFinite(n)) return cellError(record.line, column, `"${value}" is out of range`)
+  if (!allowNegative && n < 0) return cellError(record.line, column, `${value} must not be negative`)
+  return n
+}
+
+// An empty threshold cell means the deal has no such covenant.
+const thresholdCell = (record: CsvRecord, index: ReadonlyMap<string, number>, column: Column): number | null | CovenantError =>
+  cellOf(record, index, column) === "" ? null : numberCell(record, index, column, false)
+
+const readRow = (record: CsvRecord, index: ReadonlyMap<string, number>): FinancialRow | CovenantError => {
+  const dealId = textCell(record, index, "deal_id")
+  if (typeof dealId !== "string") return dealId
+  const borrower = textCell(record, index, "borrower")
+  if (typeof borrower !== "string") return borrower
+  const quarterText = textCell(record, index, "quarter")
+  if (typeof quarterText !== "string") return quarterText
+  const quarter = quarterPattern.exec(quarterText)
+  if (quarter === null) return cellError(record.line, "quarter", `"${quarterText}" is not a quarter like 2024Q1`)
+  const totalDebt = numberCell(record, index, "total_debt", false)
+  if (typeof totalDebt !== "number") return totalDebt
+  const ebitda = numberCell(record, index, "ebitda", true)
+  if (typeof ebitda !== "number") return ebitda
+  const interestExpense = numberCell(record, index, "interest_expense", false)
+  if (typeof interestExpense !== "number") return interestExpense
+  const currentAssets = numberCell(record, index, "current_assets", false)
+  if (typeof currentAssets !== "number") return currentAssets
+  const currentLiabilities = numberCell(record, index, "current_liabilities", false)
+  if (typeof currentLiabilities !== "number") return currentLiabilities
+  const maxLeverage = thresholdCell(record, index, "max_leverage")
+  if (maxLeverage instanceof CovenantError) return maxLeverage
+  const minInterestCoverage = thresholdCell(record, index, "min_interest_coverage")
+  if (minInterestCoverage instanceof CovenantError) return minInterestCoverage
+  const minCurrentRatio = thresholdCell(record, index, "min_current_ratio")
+  if (minCurrentRatio instanceof CovenantError) return minCurrentRatio
+  return {
+    line: record.line, dealId, borrower, quarter: `${quarter[1]}Q${quarter[2]}`, totalDebt, ebitda, interestExpense,
+    currentAssets, currentLiabilities, maxLeverage, minInterestCoverage, minCurrentRatio
+  }
+}
