@@ -63,34 +63,34 @@ const splitBlocks = (text: string, format: DetectedFormat): Array<Block> => {
 const malformedTiming = (line: number, detail: string) =>
   new TranscriptError({ reason: "MalformedTiming", line, message: `line ${line}: malformed cue timing: ${detail}` })
 
-const parseTiming = (text: string, line: number): Effect.Effect<readonly [number, number], TranscriptError> => {
+const parseTiming = (text: string, line: number): readonly [number, number] | TranscriptError => {
   const m = timingLine.exec(text.trim())
-  if (m === null) return Effect.fail(malformedTiming(line, `expected "start --> end", found "${text.trim()}"`))
+  if (m === null) return malformedTiming(line, `expected "start --> end", found "${text.trim()}"`)
   const start = parseTimestamp(m[1] ?? "")
   const end = parseTimestamp(m[2] ?? "")
-  if (start === null) return Effect.fail(malformedTiming(line, `bad start time "${m[1]}"`))
-  if (end === null) return Effect.fail(malformedTiming(line, `bad end time "${m[2]}"`))
-  if (end < start) return Effect.fail(malformedTiming(line, `cue ends (${m[2]}) before it starts (${m[1]})`))
-  return Effect.succeed([start, end] as const)
+  if (start === null) return malformedTiming(line, `bad start time "${m[1]}"`)
+  if (end === null) return malformedTiming(line, `bad end time "${m[2]}"`)
+  if (end < start) return malformedTiming(line, `cue ends (${m[2]}) before it starts (${m[1]})`)
+  return [start, end]
 }
 
-/** Reads a block's cue: an optional identifier line, then the timing line, then text. */
-const parseCueBlock = (block: Block, format: DetectedFormat): Effect.Effect<Cue, TranscriptError> =>
-  Effect.gen(function*() {
-    const timingIndex = block.lines.findIndex((l) => l.includes("-->"))
-    if (timingIndex < 0 || timingIndex > 1) {
-      const where = block.firstLine + (timingIndex < 0 ? 0 : timingIndex)
-      const expected = format === "srt" ? "a cue number followed by a timing line" : "a timing line (optionally after a cue identifier)"
-      return yield* new TranscriptError({ reason: "MalformedCue", line: where, message: `line ${where}: expected ${expected}` })
-    }
-    const line = block.firstLine + timingIndex
-    const id = timingIndex === 1 ? (block.lines[0] ?? "").trim() : null
-    if (format === "srt" && id !== null && !/^\d+$/.test(id)) {
-      return yield* new TranscriptError({ reason: "MalformedCue", line: block.firstLine, message: `line ${block.firstLine}: expected a cue number, found "${id}"` })
-    }
-    const [startMs, endMs] = yield* parseTiming(block.lines[timingIndex] ?? "", line)
-    return { id, startMs, endMs, text: block.lines.slice(timingIndex + 1).join("\n"), line }
-  })
+/** Reads a block's cue: an optional identifier line, then the timing line, then text. Synchronous: runs per cue. */
+const parseCueBlock = (block: Block, format: DetectedFormat): Cue | TranscriptError => {
+  const timingIndex = block.lines.findIndex((l) => l.includes("-->"))
+  if (timingIndex < 0 || timingIndex > 1) {
+    const where = block.firstLine + (timingIndex < 0 ? 0 : timingIndex)
+    const expected = format === "srt" ? "a cue number followed by a timing line" : "a timing line (optionally after a cue identifier)"
+    return new TranscriptError({ reason: "MalformedCue", line: where, message: `line ${where}: expected ${expected}` })
+  }
+  const line = block.firstLine + timingIndex
+  const id = timingIndex === 1 ? (block.lines[0] ?? "").trim() : null
+  if (format === "srt" && id !== null && !/^\d+$/.test(id)) {
+    return new TranscriptError({ reason: "MalformedCue", line: block.firstLine, message: `line ${block.firstLine}: expected a cue number, found "${id}"` })
+  }
+  const timing = parseTiming(block.lines[timingIndex] ?? "", line)
+  if (timing instanceof TranscriptError) return timing
+  return { id, startMs: timing[0], endMs: timing[1], text: block.lines.slice(timingIndex + 1).join("\n"), line }
+}
 
 const isVttMetadataBlock = (block: Block) => /^(?:NOTE|STYLE|REGION)(?:[ \t]|$)/.test(block.lines[0] ?? "")
 
@@ -105,6 +105,10 @@ export const parseCaptions = (text: string, format: DetectedFormat): Effect.Effe
       ? blocks.slice(1).filter((block) => !isVttMetadataBlock(block))
       : blocks
     const cues: Array<Cue> = []
-    for (const block of cueBlocks) cues.push(yield* parseCueBlock(block, format))
+    for (const block of cueBlocks) {
+      const cue = parseCueBlock(block, format)
+      if (cue instanceof TranscriptError) return yield* cue
+      cues.push(cue)
+    }
     return cues
   })
