@@ -53,10 +53,31 @@ describe("character language model training", () => {
       for (const s of steps) {
         assert.strictEqual(s.totalSteps, 30)
         assert.isAbove(s.tokensPerSec, 0)
+        assert.closeTo(s.tokensPerSec, (s.step * mlpConfig.batchSize) / s.elapsedS, 1e-6 * s.tokensPerSec)
       }
+      for (let i = 1; i < steps.length; i++) assert.isAtLeast(steps[i]?.elapsedS ?? 0, steps[i - 1]?.elapsedS ?? Infinity)
       assert.closeTo(steps[0]?.learningRate ?? 0, mlpConfig.learningRate, 1e-12)
       assert.closeTo(steps[29]?.learningRate ?? 0, mlpConfig.learningRate / 10, 1e-12)
       for (let i = 1; i < steps.length; i++) assert.isAtMost(steps[i]?.learningRate ?? 1, steps[i - 1]?.learningRate ?? 0)
+    }))
+
+  it.effect("reports what it trains on once, before the first step", () =>
+    Effect.gen(function*() {
+      const events: Array<string> = []
+      yield* trainCharLm({ ...mlpConfig, steps: 2 }, corpus, {
+        onStart: (info) =>
+          Effect.sync(() => {
+            events.push("start")
+            assert.deepStrictEqual(info, {
+              tokenizer: "char",
+              vocabSize: corpus.vocabulary.length,
+              trainChars: corpus.train.length,
+              validationChars: corpus.validation.length
+            })
+          }),
+        onStep: (p) => Effect.sync(() => void events.push(`step ${p.step}`))
+      })
+      assert.deepStrictEqual(events, ["start", "step 1", "step 2"])
     }))
 
   it.effect("is deterministic for a seed and differs across seeds", () =>

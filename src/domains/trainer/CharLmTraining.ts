@@ -19,9 +19,20 @@ export interface TrainerStepProgress {
   readonly tokensPerSec: number
   /** The learning rate this step used (cosine-decayed). */
   readonly learningRate: number
+  /** Seconds since the first step started. */
+  readonly elapsedS: number
+}
+
+/** Reported once before the first step: what the model is trained on. */
+export interface TrainerRunInfo {
+  readonly tokenizer: "char"
+  readonly vocabSize: number
+  readonly trainChars: number
+  readonly validationChars: number
 }
 
 export interface TrainerHooks<E, R> {
+  readonly onStart?: (info: TrainerRunInfo) => Effect.Effect<void, E, R>
   readonly onStep?: (progress: TrainerStepProgress) => Effect.Effect<void, E, R>
   /** Yield to other fibers every this many steps (0: never). Defaults to `DEFAULT_YIELD_EVERY`. */
   readonly yieldEverySteps?: number
@@ -91,6 +102,14 @@ export const trainCharLm = <E = never, R = never>(
     const firstPosition = model.contextLength
     const positionRange = corpus.train.length - firstPosition
     const losses = new Float64Array(config.steps)
+    if (hooks.onStart !== undefined) {
+      yield* hooks.onStart({
+        tokenizer: "char",
+        vocabSize: corpus.vocabulary.length,
+        trainChars: corpus.train.length,
+        validationChars: corpus.validation.length
+      })
+    }
     const start = wallMillis()
 
     for (let step = 1; step <= config.steps; step++) {
@@ -113,7 +132,8 @@ export const trainCharLm = <E = never, R = never>(
           totalSteps: config.steps,
           loss,
           tokensPerSec: (step * positions.length) / elapsedS,
-          learningRate
+          learningRate,
+          elapsedS
         })
       }
       yield* maybeYield(step)
