@@ -13,7 +13,8 @@ const decodeReply = (op: string, raw: unknown): Effect.Effect<RedisReply, RedisE
     : Effect.succeed(reply)
 }
 
-const connect = (url: string, name: string): Effect.Effect<IORedis, RedisError, Scope.Scope> =>
+/** `quit` lets queued commands finish; `disconnect` does not wait (a blocked BLMOVE would hold QUIT back). */
+const connect = (url: string, name: string, close: "quit" | "disconnect" = "quit"): Effect.Effect<IORedis, RedisError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {
@@ -40,7 +41,10 @@ const connect = (url: string, name: string): Effect.Effect<IORedis, RedisError, 
       },
       catch: (cause) => RedisError.fromCause("connect", cause)
     }),
-    (client) => Effect.promise(() => client.quit().catch(() => client.disconnect()))
+    (client) =>
+      close === "quit"
+        ? Effect.promise(() => client.quit().catch(() => client.disconnect()))
+        : Effect.sync(() => client.disconnect())
   )
 
 const sendWith = (client: IORedis) => (command: string, ...args: ReadonlyArray<string>) =>
@@ -83,7 +87,7 @@ export const makeIORedisClient = (url: Redacted.Redacted<string>) =>
 
     const subscribe = (channel: string) =>
       Effect.gen(function*() {
-        const subscriber = yield* connect(rawUrl, "jobs-subscriber")
+        const subscriber = yield* connect(rawUrl, "jobs-subscriber", "disconnect")
         const queue = yield* Effect.acquireRelease(Queue.unbounded<RedisMessage>(), Queue.shutdown)
         subscriber.on("message", (from: string, message: string) => {
           Queue.offerUnsafe(queue, { channel: from, message })
@@ -95,7 +99,7 @@ export const makeIORedisClient = (url: Redacted.Redacted<string>) =>
         return queue
       })
 
-    const reserve = connect(rawUrl, "jobs-reserved").pipe(
+    const reserve = connect(rawUrl, "jobs-reserved", "disconnect").pipe(
       Effect.map((connection): RedisConnection => ({ send: sendWith(connection) }))
     )
 

@@ -1,0 +1,237 @@
+/**
+ * The per-domain queue: enqueue (idempotent by job id), claim with a lease, renew leases,
+ * recover jobs whose worker died, and wait for work without polling. Every multi-step
+ * change is one Lua script (src/runtime/lua/), so the in-memory twin and Redis agree.
+ */
+import { randomUUID } from "node:crypto"
+import { Context, DateTime, Effect, Layer, Schema, type Scope } from "effect"
+import type { JobDomain } from "../contracts/JobDomain.js"
+import { jobKeyPrefix, queueKeys } from "../contracts/Keys.js"
+import { defaultEventsChannel } from "../contracts/LifecycleEvents.js"
+import { eventsLogKey } from "../contracts/Keys.js"
+import { RedisClient } from "./RedisClient.js"
+import { RuntimeConfig } from "./RuntimeConfig.js"
+import { loadLuaScript } from "./redis/LuaScript.js"
+import { RedisError } from "./redis/RedisError.js"
+import { type RedisReply, replyArray, replyNumber, replyString } from "./redis/RedisReply.js"
+
+const scripts = {
+  enqueue: loadLuaScript(import.meta.url, "enqueue-2.lua"),
+  claim: loadLuaScript(import.meta.url, "claim-4.lua"),
+  extend: loadLuaScript(import.meta.url, "extend-1.lua"),
+  recover: loadLuaScript(import.meta.url, "recover-4.lua")
+}
+
+export class EnqueueError extends Schema.TaggedError<EnqueueError>()("EnqueueError", {
+  jobId: Schema.optional(Schema.String),
+  message: Schema.String
+}) {}
+
+export interface EnqueueRequest {
+  readonly domain: JobDomain
+  readonly userId: number
+  /** The job's payload; the domain's schema is checked by the caller (see Jobs). */
+  readonly payload: unknown
+  /** Caller-given id; enqueueing the same id twice adds the job once. */
+  readonly jobId?: string
+  /** Earliest start, epoch ms. */
+  readonly runAt?: number
+  readonly maxAttempts?: number
+  readonly backoffMs?: number
+}
+
+export interface Enqueued {
+  readonly jobId: string
+  /** false when a job with this id already existed. */
+  readonly added: boolean
+}
+
+export interface ClaimedJob {
+  readonly jobId: string
+  readonly executionId: string
+  readonly attempt: number
+  readonly userId: number
+  /** Raw payload JSON as stored. */
+  readonly payload: string
+  readonly maxAttempts: number
+  readonly backoffMs: number
+}
+
+export interface InvalidEntry {
+  readonly entry: string
+  readonly reason: string
+}
+
+export interface Claimed {
+  readonly jobs: ReadonlyArray<ClaimedJob>
+  readonly invalid: ReadonlyArray<InvalidEntry>
+}
+
+export interface QueueCounts {
+  readonly waiting: number
+  readonly active: number
+  readonly delayed: number
+  readonly dead: number
+  readonly invalid: number
+}
+
+const jobIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/
+
+const unexpected = (op: string, reply: RedisReply) =>
+  new RedisError({ op, message: `redis ${op} returned an unexpected reply: ${JSON.stringify(reply).slice(0, 200)}` })
+
+const nowIso = DateTime.now.pipe(Effect.map(DateTime.formatIso))
+
+const parseClaimed = (reply: RedisReply): Claimed | undefined => {
+  const parts = replyArray(reply)
+  const flat = parts && replyArray(parts[0] ?? null)
+  const bad = parts && replyArray(parts[1] ?? null)
+  if (flat === undefined || bad === undefined) return undefined
+  const jobs: Array<ClaimedJob> = []
+  for (let i = 0; i + 6 < flat.length; i += 7) {
+    const jobId = replyString(flat[i] ?? null)
+    const executionId = replyString(flat[i + 1] ?? null)
+    const attempt = replyNumber(flat[i + 2] ?? null)
+    const userId = replyNumber(flat[i + 3] ?? null)
+    const payload = replyString(flat[i + 4] ?? null)
+    const maxAttempts = replyNumber(flat[i + 5] ?? null) ?? 1
+    const backoffMs = replyNumber(flat[i + 6] ?? null) ?? 0
+    if (jobId === undefined || executionId === undefined || attempt === undefined || payload === undefined) return undefined
+    // A non-numeric user id is reported by the worker as a bad record of that job.
+    jobs.push({ jobId, executionId, attempt, userId: userId ?? Number.NaN, payload, maxAttempts, backoffMs })
+  }
+  const invalid: Array<InvalidEntry> = []
+  for (let i = 0; i + 1 < bad.length; i += 2) {
+    invalid.push({ entry: String(bad[i]), reason: String(bad[i + 1]) })
+  }
+  return { jobs, invalid }
+}
+
+export class JobQueue extends Context.Service<JobQueue, {
+  readonly enqueue: (request: EnqueueRequest) => Effect.Effect<Enqueued, EnqueueError | RedisError>
+  /** Many jobs of one domain in one round trip. */
+  readonly enqueueBulk: (
+    domain: JobDomain,
+    requests: ReadonlyArray<Omit<EnqueueRequest, "domain">>
+  ) => Effect.Effect<ReadonlyArray<Enqueued>, EnqueueError | RedisError>
+  readonly claim: (domain: JobDomain, max: number, workerId: string) => Effect.Effect<Claimed, RedisError>
+  /** Renews leases; returns the ids whose lease was lost to another execution. */
+  readonly extendLeases: (
+    domain: JobDomain,
+    running: ReadonlyArray<{ readonly jobId: string; readonly executionId: string }>
+  ) => Effect.Effect<ReadonlyArray<string>, RedisError>
+  /** Requeues (or dead-letters) jobs whose lease expired. */
+  readonly recoverExpired: (domain: JobDomain) => Effect.Effect<{ readonly requeued: ReadonlyArray<string>; readonly dead: ReadonlyArray<string> }, RedisError>
+  /** A waiter on its own connection: resolves true when jobs may be ready, false on timeout. */
+  readonly makeWaiter: (domain: JobDomain) => Effect.Effect<(timeoutMs: number) => Effect.Effect<boolean, RedisError>, RedisError, Scope.Scope>
+  readonly counts: (domain: JobDomain) => Effect.Effect<QueueCounts, RedisError>
+}>()("jobs/JobQueue") {
+  static readonly layer = Layer.effect(JobQueue, Effect.gen(function*() {
+    const redis = yield* RedisClient
+    const settings = yield* RuntimeConfig
+
+    const encodeJob = (request: Omit<EnqueueRequest, "domain">) =>
+      Effect.gen(function*() {
+        const jobId = request.jobId ?? randomUUID()
+        if (!jobIdPattern.test(jobId)) {
+          return yield* new EnqueueError({ jobId, message: `invalid job id "${jobId}": use 1-128 letters, digits, _ . : - (starting with a letter or digit)` })
+        }
+        if (!Number.isSafeInteger(request.userId)) {
+          return yield* new EnqueueError({ jobId, message: `invalid user id ${request.userId}: expected an integer` })
+        }
+        const payload = JSON.stringify(request.payload)
+        if (payload === undefined) return yield* new EnqueueError({ jobId, message: "payload is not JSON-serialisable" })
+        const size = Buffer.byteLength(payload)
+        if (size > settings.maxPayloadBytes) {
+          return yield* new EnqueueError({ jobId, message: `payload is ${size} bytes, over the ${settings.maxPayloadBytes}-byte limit` })
+        }
+        const maxAttempts = request.maxAttempts ?? settings.defaultMaxAttempts
+        const backoffMs = request.backoffMs ?? settings.defaultBackoffMs
+        if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
+          return yield* new EnqueueError({ jobId, message: `max attempts must be a positive integer, got ${maxAttempts}` })
+        }
+        const runAt = request.runAt ?? 0
+        if (!Number.isFinite(runAt)) return yield* new EnqueueError({ jobId, message: "run-at time is not a valid time" })
+        return [jobId, String(request.userId), payload, String(Math.floor(runAt)), String(maxAttempts), String(Math.max(0, Math.floor(backoffMs)))] as const
+      })
+
+    const enqueueBulk = (domain: JobDomain, requests: ReadonlyArray<Omit<EnqueueRequest, "domain">>) =>
+      Effect.gen(function*() {
+        if (requests.length === 0) return []
+        const encoded = yield* Effect.forEach(requests, encodeJob)
+        const keys = queueKeys(domain)
+        const createdAt = yield* nowIso
+        const reply = yield* redis.eval(scripts.enqueue, [keys.wait, keys.delayed], [
+          jobKeyPrefix(domain), createdAt, String(encoded.length), ...encoded.flat()
+        ])
+        const flags = replyArray(reply)
+        if (flags === undefined || flags.length !== encoded.length) return yield* unexpected("enqueue", reply)
+        return encoded.map(([jobId], i) => ({ jobId, added: flags[i] === 1 }))
+      })
+
+    const claim = (domain: JobDomain, max: number, workerId: string) =>
+      Effect.gen(function*() {
+        const keys = queueKeys(domain)
+        const reply = yield* redis.eval(scripts.claim, [keys.wait, keys.active, keys.delayed, keys.invalid], [
+          jobKeyPrefix(domain), String(max), String(settings.leaseMs), workerId, yield* nowIso
+        ])
+        const claimed = parseClaimed(reply)
+        return claimed ?? (yield* unexpected("claim", reply))
+      })
+
+    const extendLeases = (domain: JobDomain, running: ReadonlyArray<{ readonly jobId: string; readonly executionId: string }>) =>
+      running.length === 0 ? Effect.succeed([]) : redis.eval(scripts.extend, [queueKeys(domain).active], [
+        jobKeyPrefix(domain), String(settings.leaseMs), ...running.flatMap((r) => [r.jobId, r.executionId])
+      ]).pipe(Effect.map((reply) => (replyArray(reply) ?? []).map(String)))
+
+    const recoverExpired = (domain: JobDomain) =>
+      Effect.gen(function*() {
+        const keys = queueKeys(domain)
+        const reply = yield* redis.eval(scripts.recover, [keys.active, keys.wait, keys.dead, eventsLogKey(domain)], [
+          jobKeyPrefix(domain), domain, defaultEventsChannel(domain), String(settings.eventsMaxLen), "100", yield* nowIso
+        ])
+        const parts = replyArray(reply)
+        return {
+          requeued: (replyArray(parts?.[0] ?? null) ?? []).map(String),
+          dead: (replyArray(parts?.[1] ?? null) ?? []).map(String)
+        }
+      })
+
+    const makeWaiter = (domain: JobDomain) =>
+      Effect.map(redis.reserve, (connection) => (timeoutMs: number) =>
+        Effect.gen(function*() {
+          const keys = queueKeys(domain)
+          // Wake early when a delayed job comes due.
+          const next = replyArray(yield* connection.send("ZRANGE", keys.delayed, "0", "0", "WITHSCORES")) ?? []
+          const dueIn = next.length === 2 ? (replyNumber(next[1] ?? null) ?? Infinity) - Date.now() : Infinity
+          const wait = Math.min(timeoutMs, dueIn)
+          if (wait <= 0) return true
+          // Rotating the list onto itself blocks until it is non-empty and leaves it unchanged.
+          const moved = yield* connection.send("BLMOVE", keys.wait, keys.wait, "RIGHT", "RIGHT", (Math.max(wait, 10) / 1000).toFixed(3))
+          return moved !== null || wait < timeoutMs
+        }))
+
+    const counts = (domain: JobDomain) =>
+      Effect.gen(function*() {
+        const keys = queueKeys(domain)
+        const replies = yield* redis.pipeline([
+          ["LLEN", keys.wait], ["ZCARD", keys.active], ["ZCARD", keys.delayed], ["ZCARD", keys.dead], ["LLEN", keys.invalid]
+        ])
+        const [waiting, active, delayed, dead, invalid] = replies.map((r) => replyNumber(r) ?? 0)
+        return { waiting: waiting ?? 0, active: active ?? 0, delayed: delayed ?? 0, dead: dead ?? 0, invalid: invalid ?? 0 }
+      })
+
+    return JobQueue.of({
+      enqueue: (request) =>
+        enqueueBulk(request.domain, [request]).pipe(
+          Effect.flatMap((results) => results[0] === undefined ? Effect.die("enqueue returned no result") : Effect.succeed(results[0]))
+        ),
+      enqueueBulk,
+      claim,
+      extendLeases,
+      recoverExpired,
+      makeWaiter,
+      counts
+    })
+  }))
+}

@@ -1,0 +1,238 @@
+/**
+ * A domain worker: claims jobs in batches up to its concurrency, runs each as a supervised
+ * fiber with its own JobContext, renews leases from one heartbeat fiber, recovers jobs of
+ * dead workers, and on shutdown stops claiming, lets running jobs finish within a grace
+ * period and hands the rest back to the queue.
+ */
+import { hostname } from "node:os"
+import { randomUUID } from "node:crypto"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, FiberSet, Metric, Queue, Schema, type Scope } from "effect"
+import { JobContext, type JobContextService } from "./JobContext.js"
+import type { JobDefinition, JobFailure, JobResult } from "./JobDefinition.js"
+import { JobQueue, type ClaimedJob } from "./JobQueue.js"
+import { RuntimeConfig } from "./RuntimeConfig.js"
+import { WorkerRegistry } from "./WorkerRegistry.js"
+import type { RedisClient } from "./RedisClient.js"
+import { jobMetrics } from "./WorkerMetrics.js"
+import { nextRetryAt } from "./RetryPolicy.js"
+
+export interface WorkerOptions {
+  /** Jobs run at once by this worker. */
+  readonly concurrency: number
+  /** How long running jobs may take to finish after shutdown starts before they are handed back. */
+  readonly graceMs?: number
+  /** Longest idle wait before the worker looks again (it is woken earlier by new jobs). */
+  readonly idleWaitMs?: number
+  readonly workerId?: string
+}
+
+export type StopReason = "shutdown" | "cancelled" | "lease-lost"
+
+interface RunningJob {
+  readonly executionId: string
+  readonly stop: Deferred.Deferred<void>
+  /** Why the job was stopped, set before `stop` completes. */
+  reason: StopReason | undefined
+}
+
+export interface WorkerHandle {
+  readonly workerId: string
+  /** Jobs currently running, by id. */
+  readonly running: () => ReadonlyArray<string>
+  /** Interrupts a running job of this worker; false when it does not run here. */
+  readonly stopJob: (jobId: string, reason: StopReason) => Effect.Effect<boolean>
+}
+
+const describeCause = (cause: Cause.Cause<JobFailure>): string => {
+  const failure = Cause.findErrorOption(cause)
+  if (failure._tag === "Some") return failure.value.message
+  const defect = Cause.findDefect(cause)
+  if (defect._tag === "Success") {
+    const value = defect.success
+    return value instanceof Error ? `${value.name}: ${value.message}` : `defect: ${String(value)}`
+  }
+  return Cause.pretty(cause).split("\n")[0] ?? "unknown failure"
+}
+
+/**
+ * Starts a worker for one job definition in the current scope. The returned handle lives
+ * until the scope closes; closing it performs the graceful shutdown.
+ */
+export const startWorker = <P, R>(
+  definition: JobDefinition<P, R>,
+  options: WorkerOptions
+): Effect.Effect<WorkerHandle, never, JobQueue | WorkerRegistry | RuntimeConfig | RedisClient | Exclude<R, JobContext> | Scope.Scope> =>
+  Effect.gen(function*() {
+    const queue = yield* JobQueue
+    const registry = yield* WorkerRegistry
+    const settings = yield* RuntimeConfig
+    const domain = definition.domain
+    const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+    const concurrency = Math.max(1, Math.floor(options.concurrency))
+    const graceMs = options.graceMs ?? 10_000
+    const idleWaitMs = options.idleWaitMs ?? 1_000
+    const decodePayload = Schema.decodeUnknownEffect(Schema.fromJsonString(definition.payload))
+    const running = new Map<string, RunningJob>()
+    const log = (message: string, fields: Record<string, unknown> = {}) =>
+      Effect.logInfo(message).pipe(Effect.annotateLogs({ domain, worker: workerId, ...fields }))
+
+    const settle = (ctx: JobContextService, job: ClaimedJob, exit: Exit.Exit<JobResult, JobFailure>, reason: StopReason | undefined) =>
+      Effect.gen(function*() {
+        if (Exit.isSuccess(exit)) {
+          yield* ctx.publishCompleted(exit.value)
+          yield* Metric.update(jobMetrics.completed, 1)
+          return
+        }
+        const cause = exit.cause
+        if (Cause.hasInterruptsOnly(cause)) {
+          if (reason === "shutdown") {
+            yield* ctx.release("returned to queue: worker shutting down")
+            yield* log("job handed back on shutdown", { job_id: job.jobId })
+          } else if (reason === "cancelled") {
+            yield* ctx.publishFailed("user", "cancelled by request")
+            yield* Metric.update(jobMetrics.failed, 1)
+          }
+          return
+        }
+        const failure = Cause.findErrorOption(cause)
+        if (failure._tag === "Some" && failure.value._tag === "LeaseLost") {
+          yield* log("job lost its lease; another attempt owns it", { job_id: job.jobId })
+          return
+        }
+        const message = describeCause(cause)
+        yield* Metric.update(jobMetrics.failed, 1)
+        if (failure._tag === "Some" && failure.value._tag === "JobUserError") {
+          yield* ctx.publishFailed("user", message)
+        } else if (job.attempt < job.maxAttempts) {
+          const runAt = nextRetryAt(Date.now(), job.attempt, job.backoffMs)
+          yield* Metric.update(jobMetrics.retried, 1)
+          yield* ctx.publishRetry(
+            `retrying after system error (attempt ${job.attempt} of ${job.maxAttempts} failed): ${message}`,
+            message,
+            runAt
+          )
+        } else {
+          yield* Metric.update(jobMetrics.deadLettered, 1)
+          yield* ctx.publishDeadLetter("system", job.maxAttempts > 1 ? `${message} (after ${job.maxAttempts} attempts)` : message)
+        }
+        yield* Effect.logWarning(`job failed: ${message}`).pipe(Effect.annotateLogs({ domain, job_id: job.jobId, attempt: job.attempt }))
+      })
+
+    const runJob = (job: ClaimedJob) =>
+      Effect.gen(function*() {
+        const ctx = yield* JobContext.make({
+          domain, jobId: job.jobId, userId: job.userId, queue: domain,
+          executionId: job.executionId, attempt: job.attempt, maxAttempts: job.maxAttempts
+        })
+        const entry: RunningJob = { executionId: job.executionId, stop: yield* Deferred.make<void>(), reason: undefined }
+        running.set(job.jobId, entry)
+        const started = Date.now()
+        yield* Metric.update(jobMetrics.started, 1)
+        yield* Effect.ensuring(
+          Effect.gen(function*() {
+            yield* ctx.publishStarted
+            if (!Number.isSafeInteger(job.userId)) {
+              yield* ctx.publishFailed("user", `job record ${domain}:job:${job.jobId} has a non-integer user_id`)
+              return
+            }
+            const payload = yield* Effect.result(decodePayload(job.payload))
+            if (payload._tag === "Failure") {
+              yield* ctx.publishFailed("user", `invalid payload: ${payload.failure.message.replace(/\s*\n\s*/g, " ")}`)
+              yield* Metric.update(jobMetrics.failed, 1)
+              return
+            }
+            const program = definition.run(payload.success).pipe(Effect.provideService(JobContext, ctx))
+            const fiber = yield* Effect.forkChild(program, { startImmediately: true })
+            yield* Effect.raceFirst(Fiber.await(fiber), Deferred.await(entry.stop).pipe(Effect.andThen(Fiber.interrupt(fiber))))
+            const exit = yield* Fiber.await(fiber)
+            yield* settle(ctx, job, exit, entry.reason)
+          }),
+          Effect.sync(() => running.delete(job.jobId)).pipe(
+            Effect.andThen(Metric.update(jobMetrics.durationMs, Date.now() - started))
+          )
+        )
+      }).pipe(
+        Effect.catch((error) =>
+          Effect.logWarning(`could not settle job ${job.jobId}: ${error.message}; its lease will expire and it will be recovered`)
+        ),
+        Effect.annotateLogs({ domain, job_id: job.jobId, execution_id: job.executionId })
+      )
+
+    const jobs = yield* FiberSet.make<void, never>()
+    // One token per free slot: the claim loop takes as many as are free and claims that many jobs.
+    const slots = yield* Queue.bounded<true>(concurrency)
+    yield* Queue.offerAll(slots, Array.from({ length: concurrency }, () => true as const))
+    const waitForWork = yield* queue.makeWaiter(domain).pipe(Effect.orDie)
+
+    const claimLoop = Effect.gen(function*() {
+      // Waits for one free slot, then takes every other slot free right now.
+      const free = (yield* Queue.takeBetween(slots, 1, concurrency)).length
+      const claimed = yield* queue.claim(domain, free, workerId)
+      for (const bad of claimed.invalid) {
+        yield* Effect.logError(`set aside unreadable queue entry "${bad.entry}": ${bad.reason}`).pipe(Effect.annotateLogs({ domain }))
+      }
+      const unused = free - claimed.jobs.length
+      if (unused > 0) yield* Queue.offerAll(slots, Array.from({ length: unused }, () => true as const))
+      for (const job of claimed.jobs) {
+        yield* FiberSet.run(jobs, runJob(job).pipe(Effect.ensuring(Queue.offer(slots, true))))
+      }
+      if (claimed.jobs.length === 0 && claimed.invalid.length === 0) yield* waitForWork(idleWaitMs)
+    }).pipe(
+      Effect.catch((error) =>
+        Effect.logWarning(`worker loop: ${error.message}; retrying`).pipe(Effect.andThen(Effect.sleep("200 millis")))
+      ),
+      Effect.forever
+    )
+
+    const stopJob = (jobId: string, reason: StopReason) =>
+      Effect.suspend(() => {
+        const job = running.get(jobId)
+        if (job === undefined) return Effect.succeed(false)
+        job.reason ??= reason
+        return Deferred.succeed(job.stop, undefined).pipe(Effect.as(true))
+      })
+
+    const heartbeat = Effect.gen(function*() {
+      yield* registry.heartbeat(domain, workerId, settings.leaseMs)
+      const lost = yield* queue.extendLeases(domain, [...running].map(([jobId, r]) => ({ jobId, executionId: r.executionId })))
+      for (const jobId of lost) {
+        const job = running.get(jobId)
+        if (job !== undefined) yield* stopJob(jobId, "lease-lost")
+      }
+    }).pipe(
+      Effect.catch((error) => Effect.logWarning(`heartbeat: ${error.message}`)),
+      Effect.andThen(Effect.sleep(Duration.millis(Math.max(50, Math.floor(settings.leaseMs / 3))))),
+      Effect.forever
+    )
+
+    const recovery = Effect.gen(function*() {
+      const { dead, requeued } = yield* queue.recoverExpired(domain)
+      if (requeued.length > 0 || dead.length > 0) {
+        yield* log("recovered jobs with expired leases", { requeued: requeued.join(","), dead: dead.join(",") })
+      }
+    }).pipe(
+      Effect.catch((error) => Effect.logWarning(`recovery: ${error.message}`)),
+      Effect.andThen(Effect.sleep(Duration.millis(Math.min(5_000, Math.max(100, Math.floor(settings.leaseMs / 2)))))),
+      Effect.forever
+    )
+
+    // Added after `jobs`, so it runs before the FiberSet's own finalizer interrupts everything.
+    const loopFiber = yield* Effect.forkScoped(claimLoop)
+    yield* Effect.forkScoped(heartbeat)
+    yield* Effect.forkScoped(recovery)
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        yield* Fiber.interrupt(loopFiber)
+        yield* log("shutting down: no new jobs", { running: running.size })
+        const drained = yield* FiberSet.awaitEmpty(jobs).pipe(Effect.timeoutOption(Duration.millis(graceMs)))
+        if (drained._tag === "None") {
+          yield* Effect.forEach([...running.keys()], (jobId) => stopJob(jobId, "shutdown"))
+          yield* FiberSet.awaitEmpty(jobs)
+        }
+        yield* registry.deregister(domain, workerId).pipe(Effect.ignore)
+        yield* log("stopped")
+      })
+    )
+    yield* log("worker started", { concurrency })
+    return { workerId, running: () => [...running.keys()], stopJob }
+  })

@@ -1,0 +1,62 @@
+--[[
+  Claims up to `max` ready jobs for one worker: each becomes `processing` with a new
+  execution id and a lease in the active set. Delayed jobs that are due are promoted first.
+  Entries that cannot be run (no record, wrong type, no payload) are moved aside to the
+  invalid list instead of stopping the worker; ids whose record is no longer queued
+  (cancelled while waiting, duplicates) are dropped.
+
+  KEYS[1] wait list   KEYS[2] active sorted set   KEYS[3] delayed sorted set   KEYS[4] invalid list
+  ARGV[1] job key prefix   ARGV[2] max jobs   ARGV[3] lease ms   ARGV[4] worker id   ARGV[5] updated_at (ISO 8601)
+  Returns: { claimed, invalid }
+    claimed: 7 values per job: job_id, execution_id, attempt, user_id, payload, max_attempts, backoff_ms
+    invalid: 2 values per entry: raw entry, reason
+]]
+--@include now.lua
+local prefix, max, lease, worker, updated_at = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local now = now_ms()
+
+local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)
+for _, id in ipairs(due) do
+  redis.call('ZREM', KEYS[3], id)
+  redis.call('LPUSH', KEYS[1], id)
+end
+
+local claimed, invalid = {}, {}
+local function set_aside(entry, reason)
+  redis.call('LPUSH', KEYS[4], entry .. '\t' .. reason)
+  redis.call('LTRIM', KEYS[4], 0, 9999)
+  invalid[#invalid + 1] = entry
+  invalid[#invalid + 1] = reason
+end
+
+while #claimed < max * 7 do
+  local id = redis.call('RPOP', KEYS[1])
+  if not id then break end
+  local key = prefix .. id
+  local kind = redis.call('TYPE', key).ok
+  if kind ~= 'hash' then
+    set_aside(id, kind == 'none' and ('no record at ' .. key) or ('record at ' .. key .. ' is a ' .. kind .. ', not a hash'))
+  else
+    local fields = redis.call('HMGET', key, 'status', 'user_id', 'payload', 'max_attempts', 'backoff_ms')
+    if fields[1] == 'queued' then
+      if not fields[3] or not fields[2] then
+        set_aside(id, 'record at ' .. key .. ' has no ' .. (fields[3] and 'user_id' or 'payload'))
+        redis.call('HSET', key, 'status', 'failed', 'error', 'unreadable job record', 'updated_at', updated_at)
+      else
+        local attempt = redis.call('HINCRBY', key, 'attempt', 1)
+        local execution = worker .. '/' .. attempt
+        redis.call('HSET', key, 'status', 'processing', 'execution_id', execution, 'worker', worker,
+          'updated_at', updated_at, 'next_run_at', '')
+        redis.call('ZADD', KEYS[2], now + lease, id)
+        claimed[#claimed + 1] = id
+        claimed[#claimed + 1] = execution
+        claimed[#claimed + 1] = attempt
+        claimed[#claimed + 1] = fields[2]
+        claimed[#claimed + 1] = fields[3]
+        claimed[#claimed + 1] = fields[4] or '1'
+        claimed[#claimed + 1] = fields[5] or '0'
+      end
+    end
+  end
+end
+return { claimed, invalid }

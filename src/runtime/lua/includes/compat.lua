@@ -1,0 +1,2 @@
+-- Redis runs Lua 5.1 (global unpack); newer Lua moved it to table.unpack.
+local unpack = unpack or table.unpack

@@ -1,0 +1,44 @@
+--[[
+  Returns jobs whose lease expired (their worker died or stalled) to the queue, or to the
+  dead-letter set when they are out of attempts, with the lifecycle event that says so.
+  Any worker may run it; it needs no leader because it is atomic.
+
+  KEYS[1] active set   KEYS[2] wait list   KEYS[3] dead set   KEYS[4] events log stream
+  ARGV[1] job key prefix   ARGV[2] domain   ARGV[3] channel   ARGV[4] stream max length
+  ARGV[5] max jobs per call   ARGV[6] updated_at (ISO 8601)
+  Returns: { requeued ids, dead ids }
+]]
+--@include now.lua
+--@include json.lua
+--@include emit.lua
+local prefix, domain, channel, maxlen, limit, updated_at = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6]
+local now = now_ms()
+local requeued, dead = {}, {}
+local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
+for _, id in ipairs(expired) do
+  redis.call('ZREM', KEYS[1], id)
+  local key = prefix .. id
+  local f = redis.call('HMGET', key, 'attempt', 'max_attempts', 'user_id', 'progress', 'status')
+  if f[5] == 'processing' then
+    local attempt, max_attempts = tonumber(f[1]) or 0, tonumber(f[2]) or 1
+    local common = '"domain":' .. json_quote(domain) .. ',"job_id":' .. json_quote(id) .. ',"user_id":' .. (tonumber(f[3]) or 0)
+    if attempt >= max_attempts then
+      local message = 'lease expired on attempt ' .. attempt .. ' of ' .. max_attempts .. '; moved to dead letter'
+      redis.call('HSET', key, 'status', 'failed', 'error', message, 'error_kind', 'system', 'message', message,
+        'last_error', message, 'updated_at', updated_at, 'execution_id', '')
+      redis.call('ZADD', KEYS[3], now, id)
+      emit(KEYS[4], maxlen, channel, '{"type":' .. json_quote(domain .. '.job.failed.v1') .. ',' .. common ..
+        ',"error_kind":"system","message":' .. json_quote(message) .. '}')
+      dead[#dead + 1] = id
+    else
+      local message = 'lease expired on attempt ' .. attempt .. ' of ' .. max_attempts .. '; requeued'
+      redis.call('HSET', key, 'status', 'queued', 'message', message, 'last_error', message,
+        'updated_at', updated_at, 'execution_id', '')
+      redis.call('RPUSH', KEYS[2], id)
+      emit(KEYS[4], maxlen, channel, '{"type":' .. json_quote(domain .. '.job.progress.v1') .. ',' .. common ..
+        ',"progress":' .. (tonumber(f[4]) or 0) .. ',"message":' .. json_quote(message) .. '}')
+      requeued[#requeued + 1] = id
+    end
+  end
+end
+return { requeued, dead }

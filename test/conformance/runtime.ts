@@ -1,0 +1,152 @@
+/**
+ * The runtime's behaviour on one Redis layer: the same suite runs on the in-memory twin
+ * and on a real redis-server.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, type Layer, Option, Ref, type Scope, Stream } from "effect"
+import { decodeJobStatus } from "../../src/contracts/JobStatus.js"
+import { EventBus } from "../../src/runtime/EventBus.js"
+import { JobQueue } from "../../src/runtime/JobQueue.js"
+import { JobStore } from "../../src/runtime/JobStore.js"
+import { RedisClient } from "../../src/runtime/RedisClient.js"
+import { RuntimeConfig } from "../../src/runtime/RuntimeConfig.js"
+import { runtimeLayer, type RuntimeServices } from "../../src/runtime/RuntimeLayer.js"
+import { startWorker } from "../../src/runtime/Worker.js"
+import { replyRecord } from "../../src/runtime/redis/RedisReply.js"
+import { makeProbe, testJob } from "../support/TestJobs.js"
+
+const eventTypes = (domain: "qr", count: number) =>
+  Effect.gen(function*() {
+    const bus = yield* EventBus
+    return yield* bus.subscribe(domain, { from: "0" }).pipe(
+      Stream.take(count),
+      Stream.map((e) => `${e.message.event.type}:${"job_id" in e.message.event ? e.message.event.job_id : ""}`),
+      Stream.runCollect
+    )
+  })
+
+const waitForStatus = (jobId: string, status: string) =>
+  Effect.gen(function*() {
+    const store = yield* JobStore
+    for (let i = 0; i < 400; i++) {
+      const loaded = yield* store.load("qr", jobId)
+      if (Option.isSome(loaded) && loaded.value.status === status) return loaded.value
+      yield* Effect.sleep("10 millis")
+    }
+    return yield* Effect.die(new Error(`job ${jobId} never reached ${status}`))
+  })
+
+export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
+  describe(`runtime on ${name}`, () => {
+    const layer = runtimeLayer(redis, RuntimeConfig.layerWith({ leaseMs: 2_000, defaultBackoffMs: 20 }))
+    const run = <A, E>(effect: Effect.Effect<A, E, RuntimeServices | Scope.Scope>) =>
+      Effect.gen(function*() {
+        const client = yield* RedisClient
+        yield* client.send("FLUSHALL")
+        return yield* effect
+      }).pipe(Effect.scoped, Effect.provide(layer))
+
+    it.live("runs a job: started -> progress -> completed, status hash parses under seed 000 rules", () =>
+      run(Effect.gen(function*() {
+        const queue = yield* JobQueue
+        const probe = yield* makeProbe
+        yield* startWorker(testJob(probe), { concurrency: 2 })
+        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 7, payload: { kind: "ok" } })
+        const types = yield* eventTypes("qr", 3)
+        assert.deepStrictEqual(types, [
+          `qr.job.started.v1:${jobId}`, `qr.job.progress.v1:${jobId}`, `qr.job.completed.v1:${jobId}`
+        ])
+        const status = yield* waitForStatus(jobId, "completed")
+        assert.strictEqual(status.progress, 100)
+        assert.strictEqual(status.user_id, 7)
+        const record = yield* (yield* JobStore).loadRecord("qr", jobId)
+        assert.strictEqual(Option.getOrThrow(record).resultId, `result-${jobId}`)
+        // The raw hash decodes on its own too (what an independent reader sees).
+        const raw = replyRecord(yield* (yield* RedisClient).send("HGETALL", `qr:job:${jobId}`))
+        assert.isDefined(raw)
+        const decoded = yield* decodeJobStatus(jobId, raw ?? {})
+        assert.strictEqual(decoded.status, "completed")
+      })))
+
+    it.live("a user error fails the job with error_kind user and no retry", () =>
+      run(Effect.gen(function*() {
+        const queue = yield* JobQueue
+        yield* startWorker(testJob(yield* makeProbe), { concurrency: 1 })
+        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "user-error" } })
+        const status = yield* waitForStatus(jobId, "failed")
+        assert.strictEqual(status.error, "bad input: the answer is not 42")
+        const bus = yield* EventBus
+        const events = yield* bus.subscribe("qr", { from: "0" }).pipe(Stream.take(3), Stream.runCollect)
+        const last = events[2]?.message.event
+        assert.deepStrictEqual(last, {
+          type: "qr.job.failed.v1", domain: "qr", job_id: jobId, user_id: 1, error_kind: "user",
+          message: "bad input: the answer is not 42"
+        })
+        const record = Option.getOrThrow(yield* (yield* JobStore).loadRecord("qr", jobId))
+        assert.strictEqual(record.attempt, 1)
+      })))
+
+    it.live("a defect is a system error: retried with backoff, then dead-lettered; the worker keeps going", () =>
+      run(Effect.gen(function*() {
+        const queue = yield* JobQueue
+        yield* startWorker(testJob(yield* makeProbe), { concurrency: 2 })
+        const dead = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "defect" }, maxAttempts: 2 })
+        const fine = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } })
+        yield* waitForStatus(fine.jobId, "completed")
+        const status = yield* waitForStatus(dead.jobId, "failed")
+        assert.match(status.error ?? "", /Error: boom \(after 2 attempts\)/)
+        const record = Option.getOrThrow(yield* (yield* JobStore).loadRecord("qr", dead.jobId))
+        assert.strictEqual(record.attempt, 2)
+        assert.strictEqual(record.errorKind, "system")
+        const counts = yield* queue.counts("qr")
+        assert.strictEqual(counts.dead, 1)
+        assert.strictEqual(counts.active, 0)
+      })))
+
+    it.live("a bad payload fails only that job, as a user error naming the field", () =>
+      run(Effect.gen(function*() {
+        const queue = yield* JobQueue
+        yield* startWorker(testJob(yield* makeProbe), { concurrency: 2 })
+        const bad = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "nope" } })
+        const good = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } })
+        const failed = yield* waitForStatus(bad.jobId, "failed")
+        assert.match(failed.error ?? "", /^invalid payload: .*\["kind"\]/)
+        yield* waitForStatus(good.jobId, "completed")
+      })))
+
+    it.live("never runs more jobs at once than its concurrency", () =>
+      run(Effect.gen(function*() {
+        const queue = yield* JobQueue
+        const probe = yield* makeProbe
+        yield* startWorker(testJob(probe), { concurrency: 3 })
+        const jobs = yield* queue.enqueueBulk("qr", Array.from({ length: 12 }, () => ({ userId: 1, payload: { kind: "sleep", ms: 30 } })))
+        for (const job of jobs) yield* waitForStatus(job.jobId, "completed")
+        assert.strictEqual(yield* Ref.get(probe.peak), 3)
+      })))
+
+    it.live("enqueue with a caller-given id is idempotent", () =>
+      run(Effect.gen(function*() {
+        const queue = yield* JobQueue
+        const first = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" }, jobId: "order-17" })
+        const second = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" }, jobId: "order-17" })
+        assert.deepStrictEqual([first.added, second.added], [true, false])
+        assert.strictEqual((yield* queue.counts("qr")).waiting, 1)
+      })))
+
+    it.live("graceful shutdown lets short jobs finish and hands long ones back to the queue", () =>
+      run(Effect.gen(function*() {
+        const queue = yield* JobQueue
+        const probe = yield* makeProbe
+        const long = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "hang" } })
+        yield* Effect.scoped(Effect.gen(function*() {
+          yield* startWorker(testJob(probe), { concurrency: 2, graceMs: 200 })
+          yield* waitForStatus(long.jobId, "processing")
+        }))
+        const status = Option.getOrThrow(yield* (yield* JobStore).loadRecord("qr", long.jobId))
+        assert.strictEqual(status.status.status, "queued")
+        assert.strictEqual(status.attempt, 0)
+        assert.include(yield* Ref.get(probe.finalized), long.jobId)
+        const counts = yield* queue.counts("qr")
+        assert.deepStrictEqual([counts.waiting, counts.active], [1, 0])
+      })))
+  })
