@@ -10,7 +10,7 @@ import { makeMemoryStore } from "./resultStore/memoryStore.js"
 import type { ResultStoreApi } from "./resultStore/ResultStoreApi.js"
 
 export { InvalidResultId, ResultNotFound, ResultStoreError, ResultTooLarge } from "./resultStore/errors.js"
-export { isResultId, resultIdOf, Sha256Hex, validateResultId } from "./resultStore/ResultId.js"
+export { isResultId, resultIdOf, Sha256Hex, sha256HexPattern, validateResultId } from "./resultStore/ResultId.js"
 export type { PutOptions, ResultStoreApi, StoredResult } from "./resultStore/ResultStoreApi.js"
 
 export class ResultStore extends Context.Service<ResultStore, ResultStoreApi>()("jobs/ResultStore") {

@@ -12,6 +12,7 @@ import {
   DatabankSizeMismatch
 } from "../../src/domains/databank/errors.js"
 import { decodeDatabankPayload, type DownloadPayload, type UploadPayload } from "../../src/domains/databank/Payload.js"
+import { runDatabankJob } from "../../src/domains/databank/program.js"
 import { download, upload } from "../../src/domains/databank/transfer.js"
 import {
   InvalidResultId,
@@ -234,6 +235,29 @@ describe("databank: download", () => {
       assert.instanceOf(error, DatabankDigestMismatch)
       assert.deepInclude(error, { expected: sample.sha256, actual: sha256(corrupted) })
     })))
+})
+
+describe("databank: job program", () => {
+  it.effect("runs a decoded upload, then a download of what it stored", () =>
+    withStore(memoryBackend, 1024 * 1024, () =>
+      Effect.gen(function*() {
+        const uploaded = yield* runDatabankJob(yield* decodeDatabankPayload(fixtureJson("upload_hello.json")), () => Effect.void)
+        assert.deepStrictEqual(uploaded, { id: hello.sha256, bytes: hello.size })
+        const progress = recorder()
+        const downloadJob = yield* decodeDatabankPayload({ op: "download", result_id: uploaded.id })
+        assert.deepStrictEqual(yield* runDatabankJob(downloadJob, progress.onProgress), uploaded)
+        assert.deepStrictEqual(progress.calls, [[0, hello.size], [hello.size, hello.size]])
+      })))
+
+  it.effect("an upload that names no source fails with a payload error and stores nothing", () =>
+    withStore(memoryBackend, 1024 * 1024, (_store, entries) =>
+      Effect.gen(function*() {
+        const noSource: UploadPayload = { op: "upload", sha256: hello.sha256, size: 0 }
+        const error = yield* Effect.flip(runDatabankJob(noSource, () => Effect.void))
+        assert.instanceOf(error, DatabankPayloadError)
+        assert.include(error.message, "names no source")
+        assert.deepStrictEqual(yield* entries, [])
+      })))
 })
 
 describe("databank: error kinds", () => {

@@ -3,16 +3,13 @@
  * store) after checking them against a declared sha256 and size; `download` streams an object out.
  */
 import { Effect, Schema } from "effect"
+import { Sha256Hex, sha256HexPattern } from "../../runtime/ResultStore.js"
 import { DatabankPayloadError } from "./errors.js"
 
-const sha256Hex = /^[0-9a-f]{64}$/
-
-const Sha256 = Schema.String.check(
-  Schema.isPattern(sha256Hex, { message: "Expected a sha256 digest: 64 lowercase hex characters" })
-)
+const Sha256 = Sha256Hex
 
 const ResultId = Schema.String.check(
-  Schema.isPattern(sha256Hex, { message: "Expected a result id: 64 lowercase hex characters" })
+  Schema.isPattern(sha256HexPattern, { message: "Expected a result id: 64 lowercase hex characters" })
 )
 
 const ByteSize = Schema.Number.check(

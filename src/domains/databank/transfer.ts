@@ -5,7 +5,7 @@
  */
 import { Effect, Stream } from "effect"
 import { ResultStore, type StoredResult } from "../../runtime/ResultStore.js"
-import { DatabankSizeMismatch } from "./errors.js"
+import { type DatabankError, DatabankPayloadError, DatabankSizeMismatch } from "./errors.js"
 import type { DownloadPayload, UploadPayload } from "./Payload.js"
 import { type OnProgress, verifyStream } from "./verify.js"
 
@@ -21,18 +21,18 @@ const chunked = (bytes: Uint8Array): Stream.Stream<Uint8Array> => {
 }
 
 /** Stores the upload's bytes once they match its declared sha256 and size; the id is that sha256. */
-export const upload = <EP = never, RP = never>(payload: UploadPayload, onProgress: OnProgress<EP, RP>) =>
+export const upload = <EP = never, RP = never>(
+  payload: UploadPayload,
+  onProgress: OnProgress<EP, RP>
+): Effect.Effect<StoredResult, DatabankError | EP, ResultStore | RP> =>
   Effect.gen(function*() {
     const store = yield* ResultStore
-    const source = payload.data_base64 !== undefined
+    const source: Stream.Stream<Uint8Array, DatabankError> = payload.data_base64 !== undefined
       ? chunked(payload.data_base64)
       : payload.result_id !== undefined
       ? store.getStream(payload.result_id)
-      : Stream.empty
-    const stored: StoredResult = yield* store.putStream(
-      verifyStream(source, { sha256: payload.sha256, bytes: payload.size }, onProgress)
-    )
-    return stored
+      : Stream.fail(new DatabankPayloadError({ message: "invalid databank payload: an upload names no source" }))
+    return yield* store.putStream(verifyStream(source, { sha256: payload.sha256, bytes: payload.size }, onProgress))
   })
 
 /**
@@ -40,7 +40,10 @@ export const upload = <EP = never, RP = never>(payload: UploadPayload, onProgres
  * declared size. A digest mismatch can only be known at the end, so it fails the stream after the
  * last chunk: consumers must treat the bytes as unconfirmed until the stream has ended.
  */
-export const download = <EP = never, RP = never>(payload: DownloadPayload, onProgress: OnProgress<EP, RP>) =>
+export const download = <EP = never, RP = never>(
+  payload: DownloadPayload,
+  onProgress: OnProgress<EP, RP>
+): Stream.Stream<Uint8Array, DatabankError | EP, ResultStore | RP> =>
   Stream.unwrap(
     Effect.gen(function*() {
       const store = yield* ResultStore

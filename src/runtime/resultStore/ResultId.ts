@@ -3,14 +3,15 @@ import { createHash } from "node:crypto"
 import { Effect, Schema } from "effect"
 import { InvalidResultId } from "./errors.js"
 
-const sha256Hex = /^[0-9a-f]{64}$/
+/** 64 lowercase hex characters, the only form of a sha256 digest the store accepts. */
+export const sha256HexPattern = /^[0-9a-f]{64}$/
 
 /** A sha256 digest written as 64 lowercase hex characters. */
 export const Sha256Hex = Schema.String.check(
-  Schema.isPattern(sha256Hex, { message: "Expected a sha256 digest: 64 lowercase hex characters" })
+  Schema.isPattern(sha256HexPattern, { message: "Expected a sha256 digest: 64 lowercase hex characters" })
 )
 
-export const isResultId = (id: string): boolean => sha256Hex.test(id)
+export const isResultId = (id: string): boolean => sha256HexPattern.test(id)
 
 /** Succeeds with the id when it is a well-formed result id. */
 export const validateResultId = (id: string): Effect.Effect<string, InvalidResultId> =>
