@@ -71,6 +71,26 @@ export const lua = (it: SuiteIt) => {
       }))
   })
 
+  describe("lua 5.1 behaviour", () => {
+    it.effect("numbers print as Lua 5.1 prints them; 5.1 library names and the bit library exist", () =>
+      Effect.gen(function*() {
+        yield* evalReply(
+          ["5", "0.1", "9.007199254741e+15", "0.33333333333333", "123456789012", "1e+100", "5", "3", "x=2"],
+          `return {tostring(10 / 2), tostring(0.1), tostring(2 ^ 53), tostring(1 / 3), tostring(123456789012),
+                   tostring(1e100), string.format('%s', 10 / 2), string.format('%d', 3.7), string.format('x=%d', 2.0)}`
+        )
+        yield* evalReply([1024, 3, 3, 1], "return {math.pow(2, 10), table.getn({1, 2, 3}), table.maxn({1, 2, 3}), math.mod(7, 3)}")
+        yield* evalReply(
+          [8, 3, 6, -2147483648, -1, 1, "000000ff", "FF", -1, 16909060],
+          `return {bit.band(12, 10), bit.bor(1, 2), bit.bxor(5, 3), bit.lshift(1, 31), bit.bnot(0), bit.rshift(-1, 31),
+                   bit.tohex(255), bit.tohex(255, -2), bit.arshift(-1, 4), bit.bswap(67305985)}`
+        )
+        yield* evalReply(["ab", "table", "Lua 5.1"], `return {loadstring("return 'a' .. 'b'")(), type(coroutine), _VERSION}`)
+        yield* evalError("Script attempted to access nonexistent global variable 'os'", "return os.time()")
+        yield* evalError("Script attempted to access nonexistent global variable 'print'", "print('x')")
+      }))
+  })
+
   describe("lua errors and the script cache", () => {
     it.effect("a failing redis.call aborts the script; earlier writes stay (no rollback)", () =>
       Effect.gen(function*() {

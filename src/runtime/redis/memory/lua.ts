@@ -7,6 +7,7 @@ import { createHash } from "node:crypto"
 import { Effect, type Scope } from "effect"
 import { LuaFactory, type LuaEngine } from "wasmoon"
 import type { ScriptHost } from "./command.js"
+import { luaCompat } from "./luaCompat.js"
 import { luaPrelude } from "./luaPrelude.js"
 import { CommandError, type Reply, StatusReply } from "./types.js"
 
@@ -80,6 +81,7 @@ export class LuaScripts implements ScriptHost {
       toLua(Array.isArray(argv) ? runCommand(argv.map(String)) : new CommandError("ERR bad call")))
     lua.global.set("__bridge_sha1", (text: unknown) => sha1hex(String(text)))
     lua.global.set("__bridge_json_decode", decodeJson)
+    lua.doStringSync(luaCompat)
     lua.doStringSync(luaPrelude)
     this.runScript = lua.global.get("__run_script")
     this.loadScript = lua.global.get("__load_script")

@@ -7,7 +7,8 @@ export const luaPrelude = String.raw`
 local bridge_call = __bridge_call
 local bridge_sha1 = __bridge_sha1
 local bridge_json_decode = __bridge_json_decode
-__bridge_call, __bridge_sha1, __bridge_json_decode = nil, nil, nil
+local compat = __compat
+__bridge_call, __bridge_sha1, __bridge_json_decode, __compat = nil, nil, nil, nil
 
 local raw_pcall, raw_xpcall = pcall, xpcall
 local redis_error_mt = {}
@@ -163,9 +164,10 @@ local redis_lib = {
 local base = {
   redis = redis_lib,
   cjson = { encode = json_encode, decode = json_decode, null = json_null },
-  string = string, table = table, math = math, os = { clock = os.clock },
+  string = compat.string, table = compat.table, math = compat.math, bit = compat.bit, coroutine = coroutine,
   assert = assert, error = error, ipairs = ipairs, pairs = pairs, next = next, select = select,
-  tonumber = tonumber, tostring = tostring, type = type, unpack = table.unpack,
+  tonumber = tonumber, tostring = compat.tostring, type = type, unpack = table.unpack,
+  gcinfo = function() return collectgarbage("count") end, collectgarbage = collectgarbage, _VERSION = "Lua 5.1",
   rawget = rawget, rawset = rawset, rawequal = rawequal, rawlen = rawlen,
   setmetatable = setmetatable, getmetatable = getmetatable,
   pcall = script_pcall, xpcall = script_xpcall,
@@ -173,7 +175,15 @@ local base = {
 }
 base._G = base
 
-local sandbox = setmetatable({}, {
+-- load/loadstring compile text only, into the same read-only globals.
+local sandbox
+local function load_text(chunk, name)
+  if type(chunk) ~= "string" then return nil, "only text chunks can be loaded" end
+  return load(chunk, name or "=(load)", "t", sandbox)
+end
+base.load, base.loadstring = load_text, load_text
+
+sandbox = setmetatable({}, {
   __index = function(_, name)
     local value = base[name]
     if value == nil then error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2) end
