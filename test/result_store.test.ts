@@ -74,6 +74,17 @@ export const resultStoreSuite = (name: string, make: MakeBackend) =>
           assert.strictEqual((yield* entries).length, 2)
         })))
 
+    it.effect("concurrent puts of the same bytes agree and keep one object", () =>
+      withStore(make, 8 * MiB, (store, entries) =>
+        Effect.gen(function*() {
+          const bytes = pseudoRandomBytes(300_000, 11)
+          const puts = Array.from({ length: 4 }, () => store.putStream(Stream.fromIterable(chunksOf(bytes, 4096))))
+          const results = yield* Effect.all(puts, { concurrency: "unbounded" })
+          for (const result of results) assert.deepStrictEqual(result, { id: sha256(bytes), bytes: bytes.length })
+          assert.strictEqual((yield* entries).length, 1)
+          assert.deepStrictEqual(yield* store.get(sha256(bytes)), bytes)
+        })))
+
     it.effect("streams a multi-megabyte object in small chunks in and out", () =>
       withStore(make, 8 * MiB, (store) =>
         Effect.gen(function*() {

@@ -83,7 +83,8 @@ export const makeFileSystemStore = (
             })
             yield* temp.finish
             const id = hash.digest("hex")
-            yield* commit(temp.path, id)
+            // Once the rename has started, let it finish so an interruption cannot race it.
+            yield* Effect.uninterruptible(commit(temp.path, id))
             return { id, bytes: total }
           }),
         // After a successful commit the temp path is gone; otherwise it is removed here.
