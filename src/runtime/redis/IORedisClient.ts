@@ -6,6 +6,9 @@ import { RedisError } from "./RedisError.js"
 import type { LuaScript } from "./LuaScript.js"
 import { type RedisReply, toRedisReply } from "./RedisReply.js"
 
+/** The URL without its password, for messages and logs. */
+const redactUrl = (url: string): string => url.replace(/\/\/[^@/]*@/, "//<redacted>@")
+
 const decodeReply = (op: string, raw: unknown): Effect.Effect<RedisReply, RedisError> => {
   const reply = toRedisReply(raw)
   return reply === undefined
@@ -29,17 +32,24 @@ const connect = (url: string, name: string, close: "quit" | "disconnect" = "quit
           enableAutoPipelining: true,
           retryStrategy: (times) => Math.min(50 * times, 1000)
         })
-        // Until the first connect succeeds, report failures instead of retrying forever.
-        client.on("error", () => {})
+        // ioredis reports socket errors as events; keep the first one for a readable failure.
+        let firstError: unknown
+        client.on("error", (error) => {
+          firstError ??= error
+        })
         try {
           await client.connect()
         } catch (cause) {
           client.disconnect()
-          throw cause
+          throw firstError ?? cause
         }
         return client
       },
-      catch: (cause) => RedisError.fromCause("connect", cause)
+      catch: (cause) =>
+        new RedisError({
+          op: "connect",
+          message: `cannot connect to Redis at ${redactUrl(url)}: ${cause instanceof Error ? cause.message : String(cause)}`
+        })
     }),
     (client) =>
       close === "quit"
@@ -104,7 +114,7 @@ export const makeIORedisClient = (url: Redacted.Redacted<string>) =>
     )
 
     return {
-      describe: rawUrl.replace(/\/\/[^@/]*@/, "//<redacted>@"),
+      describe: redactUrl(rawUrl),
       send,
       pipeline,
       eval: evalScript,
