@@ -1,0 +1,60 @@
+/** Runs the real CLI (`tsx src/main.ts ...`) as a child process, as an operator would. */
+import { type ChildProcess, spawn } from "node:child_process"
+
+export interface CliResult {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const tsx = "node_modules/.bin/tsx"
+
+export const runCli = (args: ReadonlyArray<string>, env: Record<string, string>, timeoutMs = 30_000): Promise<CliResult> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(tsx, ["src/main.ts", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d: Buffer) => { stdout += d.toString() })
+    child.stderr.on("data", (d: Buffer) => { stderr += d.toString() })
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`jobs ${args.join(" ")} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`))
+    }, timeoutMs)
+    child.on("exit", (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+
+export interface LongRunning {
+  readonly child: ChildProcess
+  readonly output: () => string
+  /** Sends a signal and resolves with the exit code. */
+  readonly stop: (signal?: NodeJS.Signals) => Promise<number | null>
+}
+
+export const startCli = (args: ReadonlyArray<string>, env: Record<string, string>): LongRunning => {
+  const child = spawn(tsx, ["src/main.ts", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+  let output = ""
+  child.stdout?.on("data", (d: Buffer) => { output += d.toString() })
+  child.stderr?.on("data", (d: Buffer) => { output += d.toString() })
+  return {
+    child,
+    output: () => output,
+    stop: (signal = "SIGTERM") =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode)
+        child.once("exit", (code) => resolve(code))
+        child.kill(signal)
+      })
+  }
+}
+
+export const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+}
