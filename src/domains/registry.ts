@@ -10,6 +10,7 @@ import type { ResultStore } from "../runtime/ResultStore.js"
 import type { RuntimeServices } from "../runtime/RuntimeLayer.js"
 import { startWorker, type WorkerHandle, type WorkerOptions } from "../runtime/Worker.js"
 import { qrJob } from "./qr/job.js"
+import { turkicJob } from "./turkic/job.js"
 
 /** Services a domain's job may use beside JobContext. */
 export type DomainServices = ResultStore
@@ -31,7 +32,10 @@ const register = <P, R extends DomainServices>(definition: JobDefinition<P, R>):
   startWorker: (options) => startWorker(definition, options)
 })
 
-const registered: ReadonlyArray<RegisteredJob> = [register(qrJob)]
+const registered: ReadonlyArray<RegisteredJob> = [
+  register(qrJob),
+  register(turkicJob)
+]
 
 export const findJob = (domain: JobDomain): Effect.Effect<RegisteredJob, ContractError> => {
   const job = registered.find((r) => r.domain === domain)
