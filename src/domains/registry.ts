@@ -10,6 +10,7 @@ import type { ResultStore } from "../runtime/ResultStore.js"
 import type { RuntimeServices } from "../runtime/RuntimeLayer.js"
 import { startWorker, type WorkerHandle, type WorkerOptions } from "../runtime/Worker.js"
 import { qrJob } from "./qr/job.js"
+import { transcriptJob } from "./transcript/job.js"
 import { turkicJob } from "./turkic/job.js"
 
 /** Services a domain's job may use beside JobContext. */
@@ -34,7 +35,8 @@ const register = <P, R extends DomainServices>(definition: JobDefinition<P, R>):
 
 const registered: ReadonlyArray<RegisteredJob> = [
   register(qrJob),
-  register(turkicJob)
+  register(turkicJob),
+  register(transcriptJob)
 ]
 
 export const findJob = (domain: JobDomain): Effect.Effect<RegisteredJob, ContractError> => {
