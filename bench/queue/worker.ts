@@ -1,0 +1,68 @@
+/**
+ * A worker child process of the benchmark: one system's worker, so that its RSS and CPU are
+ * its own. Started with a WorkerSpec as its only argument; talks to the harness over IPC.
+ */
+import { decodeToWorker, decodeWorkerSpec, type FromWorker, wallClockMs } from "./protocol.js"
+import { beeQueueConsumer } from "./systems/beeQueue.js"
+import { bullmqConsumer } from "./systems/bullmq.js"
+import { oursConsumer } from "./systems/ours.js"
+import type { Consumer, WorkerHooks } from "./systems/System.js"
+
+const send = (message: FromWorker): void => {
+  process.send?.(message)
+}
+
+const main = async () => {
+  const spec = decodeWorkerSpec(process.argv[2] ?? "")
+  let completed = 0
+  let lastReported = -1
+  let lastAt = 0
+  const startLatencies: Array<number> = []
+  const hooks: WorkerHooks = {
+    started: (payload) => {
+      if (spec.recordStart && payload.t > 0) startLatencies.push(wallClockMs() - payload.t)
+    },
+    completed: () => {
+      completed++
+      lastAt = wallClockMs()
+    }
+  }
+  const settings = { redisUrl: spec.redisUrl, queue: spec.queue, concurrency: spec.concurrency, progress: spec.progress }
+  const consumer: Consumer = spec.system === "ours"
+    ? await oursConsumer(settings, hooks)
+    : spec.system === "bullmq"
+    ? await bullmqConsumer(settings, hooks)
+    : await beeQueueConsumer(settings, hooks)
+
+  let peakRss = process.memoryUsage.rss()
+  // Reports progress in batches: one IPC message per job would cost the worker more than the job.
+  const reporter = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss())
+    if (completed !== lastReported) {
+      lastReported = completed
+      send({ _tag: "Completed", count: completed, at: lastAt })
+    }
+  }, 5)
+
+  process.on("message", (raw: unknown) => {
+    const message = decodeToWorker(raw)
+    if (message._tag === "Go") {
+      void consumer.start()
+      return
+    }
+    clearInterval(reporter)
+    peakRss = Math.max(peakRss, process.memoryUsage.rss())
+    consumer.stop().finally(() => {
+      send({ _tag: "Stopped", count: completed, peakRssBytes: peakRss, startLatenciesMs: startLatencies })
+      process.disconnect?.()
+      // Libraries may leave timers behind; the harness has what it needs.
+      setTimeout(() => process.exit(0), 50).unref()
+    })
+  })
+  send({ _tag: "Ready" })
+}
+
+main().catch((error: unknown) => {
+  send({ _tag: "Failed", message: error instanceof Error ? error.stack ?? error.message : String(error) })
+  process.exitCode = 1
+})
