@@ -9,6 +9,7 @@ import type { JobDefinition } from "../runtime/JobDefinition.js"
 import type { ResultStore } from "../runtime/ResultStore.js"
 import type { RuntimeServices } from "../runtime/RuntimeLayer.js"
 import { startWorker, type WorkerHandle, type WorkerOptions } from "../runtime/Worker.js"
+import { covenantJob } from "./covenant/job.js"
 import { qrJob } from "./qr/job.js"
 import { transcriptJob } from "./transcript/job.js"
 import { turkicJob } from "./turkic/job.js"
@@ -36,7 +37,8 @@ const register = <P, R extends DomainServices>(definition: JobDefinition<P, R>):
 const registered: ReadonlyArray<RegisteredJob> = [
   register(qrJob),
   register(turkicJob),
-  register(transcriptJob)
+  register(transcriptJob),
+  register(covenantJob)
 ]
 
 export const findJob = (domain: JobDomain): Effect.Effect<RegisteredJob, ContractError> => {
