@@ -10,6 +10,7 @@ import type { ResultStore } from "../runtime/ResultStore.js"
 import type { RuntimeServices } from "../runtime/RuntimeLayer.js"
 import { startWorker, type WorkerHandle, type WorkerOptions } from "../runtime/Worker.js"
 import { covenantJob } from "./covenant/job.js"
+import { musicWrappedJob } from "./music_wrapped/job.js"
 import { qrJob } from "./qr/job.js"
 import { transcriptJob } from "./transcript/job.js"
 import { turkicJob } from "./turkic/job.js"
@@ -38,7 +39,8 @@ const registered: ReadonlyArray<RegisteredJob> = [
   register(qrJob),
   register(turkicJob),
   register(transcriptJob),
-  register(covenantJob)
+  register(covenantJob),
+  register(musicWrappedJob)
 ]
 
 export const findJob = (domain: JobDomain): Effect.Effect<RegisteredJob, ContractError> => {
