@@ -6,17 +6,20 @@ import { Effect, Schema, type Scope } from "effect"
 import { ContractError } from "../contracts/ContractError.js"
 import { type JobDomain, jobDomains } from "../contracts/JobDomain.js"
 import type { JobDefinition } from "../runtime/JobDefinition.js"
+import type { MetricsEmitter } from "../runtime/MetricsEmitter.js"
 import type { ResultStore } from "../runtime/ResultStore.js"
 import type { RuntimeServices } from "../runtime/RuntimeLayer.js"
 import { startWorker, type WorkerHandle, type WorkerOptions } from "../runtime/Worker.js"
+import { catalogJob } from "./catalog/job.js"
 import { covenantJob } from "./covenant/job.js"
+import { digitsJob } from "./digits/job.js"
 import { musicWrappedJob } from "./music_wrapped/job.js"
 import { qrJob } from "./qr/job.js"
 import { transcriptJob } from "./transcript/job.js"
 import { turkicJob } from "./turkic/job.js"
 
 /** Services a domain's job may use beside JobContext. */
-export type DomainServices = ResultStore
+export type DomainServices = ResultStore | MetricsEmitter
 
 export interface RegisteredJob {
   readonly domain: JobDomain
@@ -40,7 +43,9 @@ const registered: ReadonlyArray<RegisteredJob> = [
   register(turkicJob),
   register(transcriptJob),
   register(covenantJob),
-  register(musicWrappedJob)
+  register(musicWrappedJob),
+  register(catalogJob),
+  register(digitsJob)
 ]
 
 export const findJob = (domain: JobDomain): Effect.Effect<RegisteredJob, ContractError> => {
