@@ -30,6 +30,21 @@ export const lua = (it: SuiteIt) => {
         yield* evalReply(["k", "a", 1, 2], "return {KEYS[1], ARGV[1], #KEYS, #ARGV}", "1", "k", "a", "b")
       }))
 
+    it.effect("large replies and many arguments cross intact", () =>
+      Effect.gen(function*() {
+        const many = Array.from({ length: 3000 }, (_, i) => `v${i}`)
+        const echoed = yield* send("EVAL", "return {#KEYS, #ARGV, KEYS[1], ARGV[#ARGV], {ARGV[1], {ARGV[2]}}}", "2", "k1", "k2", ...many)
+        assert.deepStrictEqual(echoed, [2, 3000, "k1", "v2999", ["v0", ["v1"]]])
+        const big = yield* send("EVAL", "local t = {} for i = 1, 10000 do t[i] = {i, tostring(i)} end return t", "0")
+        assert.isTrue(Array.isArray(big) && big.length === 10000)
+        assert.deepStrictEqual(Array.isArray(big) ? [big[0], big[9999]] : [], [[1, "1"], [10000, "10000"]])
+        yield* send("DEL", "big")
+        yield* send("RPUSH", "big", ...many)
+        yield* evalReply([3000, "v2999"], "local l = redis.call('lrange', 'big', 0, -1) return {#l, l[#l]}")
+        yield* expectReply(3000, "EVAL", "return redis.call('rpush', KEYS[1], unpack(ARGV))", "1", "pushed", ...many)
+        yield* expectReply("v1500", "LINDEX", "pushed", "1500")
+      }))
+
     it.effect("Lua → Redis: {ok=} and status_reply are statuses, {err=} and error_reply are errors", () =>
       Effect.gen(function*() {
         yield* evalReply("FINE", "return {ok='FINE'}")

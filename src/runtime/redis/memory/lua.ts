@@ -34,21 +34,26 @@ const toLua = (reply: Reply | CommandError): unknown => {
 const field = (value: unknown, name: string): unknown =>
   typeof value === "object" && value !== null && name in value ? Reflect.get(value, name) : undefined
 
-/** The prelude's `to_reply` shape → a Redis reply. */
-const fromLua = (value: unknown): Reply => {
-  if (typeof value === "string" || typeof value === "number") return value
-  if (typeof value !== "object" || value === null) return null
-  const err = field(value, "err")
-  if (typeof err === "string") return new ScriptErrorReply(err)
-  const ok = field(value, "ok")
-  if (typeof ok === "string") return new StatusReply(ok)
-  const items = field(value, "a")
-  const count = Number(field(value, "n") ?? 0)
-  const out: Array<Reply> = []
-  for (let i = 0; i < count; i++) out.push(fromLua(Array.isArray(items) ? items[i] : undefined))
-  return out
+/** Reads one reply from the prelude's tape (see `write_tape`), starting at `position`. */
+const readTape = (tape: ReadonlyArray<unknown>, position: number): readonly [Reply, number] => {
+  const tag = tape[position]
+  const value = tape[position + 1]
+  if (tag === "$") return [String(value), position + 2]
+  if (tag === ":") return [Number(value), position + 2]
+  if (tag === "+") return [new StatusReply(String(value)), position + 2]
+  if (tag === "-") return [new ScriptErrorReply(String(value)), position + 2]
+  if (tag === "*") {
+    const items: Array<Reply> = []
+    let next = position + 2
+    for (let i = 0; i < Number(value); i++) {
+      const [item, after] = readTape(tape, next)
+      items.push(item)
+      next = after
+    }
+    return [items, next]
+  }
+  return [null, position + 1]
 }
-
 
 const decodeJson = (text: unknown): unknown => {
   const restore = (value: unknown): unknown =>
@@ -71,19 +76,26 @@ export const makeLuaEngine: Effect.Effect<LuaEngine, never, Scope.Scope> = Effec
   (lua) => Effect.sync(() => lua.global.close())
 )
 
+const MAX_STACK_ARGS = 16
+
 export class LuaScripts implements ScriptHost {
   private readonly sources = new Map<string, string>()
-  private readonly runScript: (sha: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => unknown
+  private tape: Array<unknown> = []
+  private readonly runScript: (sha: string, keyCount: number, ...keysThenArgs: Array<string>) => unknown
+  private readonly runScriptTables: (sha: string, keys: Array<string>, args: Array<string>) => unknown
   private readonly loadScript: (sha: string, source: string) => unknown
 
   constructor(private readonly lua: LuaEngine, runCommand: ScriptCommandRunner) {
-    lua.global.set("__bridge_call", (argv: unknown) =>
-      toLua(Array.isArray(argv) ? runCommand(argv.map(String)) : new CommandError("ERR bad call")))
+    lua.global.set("__bridge_call", (...argv: Array<unknown>) => toLua(runCommand(argv.map(String))))
     lua.global.set("__bridge_sha1", (text: unknown) => sha1hex(String(text)))
     lua.global.set("__bridge_json_decode", decodeJson)
+    lua.global.set("__bridge_tape", (...items: Array<unknown>) => {
+      for (const item of items) this.tape.push(item)
+    })
     lua.doStringSync(luaCompat)
     lua.doStringSync(luaPrelude)
     this.runScript = lua.global.get("__run_script")
+    this.runScriptTables = lua.global.get("__run_script_tables")
     this.loadScript = lua.global.get("__load_script")
   }
 
@@ -110,14 +122,23 @@ export class LuaScripts implements ScriptHost {
   run(sha: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string>): Reply {
     const id = sha.toLowerCase()
     if (!this.sources.has(id)) throw new CommandError("NOSCRIPT No matching script. Please use EVAL.")
-    const result = this.runScript(id, [...keys], [...args])
+    this.tape = []
+    // wasmoon pushes call arguments without growing the Lua stack (20 free slots are
+    // guaranteed), so long argument lists travel as two tables instead.
+    const result = keys.length + args.length <= MAX_STACK_ARGS
+      ? this.runScript(id, keys.length, ...keys, ...args)
+      : this.runScriptTables(id, [...keys], [...args])
     const failed = field(result, "failed")
     if (failed !== undefined) {
       const line = field(failed, "line")
       const where = typeof line === "number" ? `, on @user_script:${line}.` : "."
       throw new CommandError(`${String(field(failed, "err"))} script: ${id}${where}`)
     }
-    const reply = fromLua(result)
+    const reply: Reply = typeof result === "string" || typeof result === "number"
+      ? result
+      : result === true
+      ? readTape(this.tape, 0)[0]
+      : null
     if (reply instanceof ScriptErrorReply) throw new CommandError(reply.text)
     return reply
   }

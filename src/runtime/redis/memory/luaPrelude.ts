@@ -7,8 +7,9 @@ export const luaPrelude = String.raw`
 local bridge_call = __bridge_call
 local bridge_sha1 = __bridge_sha1
 local bridge_json_decode = __bridge_json_decode
+local bridge_tape = __bridge_tape
 local compat = __compat
-__bridge_call, __bridge_sha1, __bridge_json_decode, __compat = nil, nil, nil, nil
+__bridge_call, __bridge_sha1, __bridge_json_decode, __bridge_tape, __compat = nil, nil, nil, nil, nil
 
 local raw_pcall, raw_xpcall = pcall, xpcall
 local redis_error_mt = {}
@@ -53,7 +54,7 @@ end
 local function call(...)
   local argv, problem = command_args(...)
   if argv == nil then raise(problem) end
-  local reply = bridge_call(argv)
+  local reply = bridge_call(table.unpack(argv))
   if type(reply) == "table" and reply.err ~= nil then raise(reply.err) end
   return reply
 end
@@ -61,31 +62,60 @@ end
 local function pcall_redis(...)
   local argv, problem = command_args(...)
   if argv == nil then raise(problem) end
-  return bridge_call(argv)
+  return bridge_call(table.unpack(argv))
 end
 
--- Lua value -> Redis reply, in the shape the JS side reads:
--- string, integer, false (nil), {ok=}, {err=}, {a={...}, n=count}.
+-- Lua value -> Redis reply. Primitives go back as they are (nil as false); a table is written
+-- as a flat tape of tags and values (* count, $ bulk, : integer, + status, - error, _ nil) handed
+-- to JS in chunks, because passing primitives is far cheaper than converting tables.
+local function integer_of(value)
+  if value ~= value then return 0 end
+  local truncated = value >= 0 and math.floor(value) or math.ceil(value)
+  return math.tointeger(truncated) or 0
+end
+
+local function write_tape(value, tape, n)
+  local kind = type(value)
+  if kind == "string" then
+    tape[n + 1], tape[n + 2] = "$", value
+    return n + 2
+  elseif kind == "number" then
+    tape[n + 1], tape[n + 2] = ":", integer_of(value)
+    return n + 2
+  elseif kind == "boolean" then
+    if value then
+      tape[n + 1], tape[n + 2] = ":", 1
+      return n + 2
+    end
+  elseif kind == "table" then
+    if type(value.err) == "string" then
+      tape[n + 1], tape[n + 2] = "-", value.err
+      return n + 2
+    elseif type(value.ok) == "string" then
+      tape[n + 1], tape[n + 2] = "+", value.ok
+      return n + 2
+    end
+    local count = 0
+    while value[count + 1] ~= nil do count = count + 1 end
+    tape[n + 1], tape[n + 2] = "*", count
+    n = n + 2
+    for i = 1, count do n = write_tape(value[i], tape, n) end
+    return n
+  end
+  tape[n + 1] = "_"
+  return n + 1
+end
+
 local function to_reply(value)
   local kind = type(value)
   if kind == "string" then return value end
-  if kind == "number" then
-    if value ~= value then return 0 end
-    local truncated = value >= 0 and math.floor(value) or math.ceil(value)
-    return math.tointeger(truncated) or 0
-  end
+  if kind == "number" then return integer_of(value) end
   if kind == "boolean" then return value and 1 or false end
-  if kind == "table" then
-    if type(value.err) == "string" then return { err = value.err } end
-    if type(value.ok) == "string" then return { ok = value.ok } end
-    local items, i = {}, 1
-    while value[i] ~= nil do
-      items[i] = to_reply(value[i])
-      i = i + 1
-    end
-    return { a = items, n = i - 1 }
-  end
-  return false
+  if kind ~= "table" then return false end
+  local tape = {}
+  local n = write_tape(value, tape, 0)
+  for first = 1, n, 4000 do bridge_tape(table.unpack(tape, first, math.min(n, first + 3999))) end
+  return true
 end
 
 local json_null = setmetatable({}, { __tostring = function() return "userdata: NULL" end })
@@ -215,8 +245,16 @@ local function user_line()
   end
 end
 
--- Runs a loaded script; returns its reply in to_reply's shape, a raised error as {failed={err=, line=}}.
-function __run_script(sha, keys, argv)
+-- Runs a loaded script (KEYS and ARGV as varargs or as two tables); returns its reply as to_reply gives it, a raised error as {failed={err=, line=}}.
+function __run_script(sha, key_count, ...)
+  local keys, argv = {}, {}
+  for i = 1, select("#", ...) do
+    if i <= key_count then keys[i] = (select(i, ...)) else argv[i - key_count] = (select(i, ...)) end
+  end
+  return __run_script_tables(sha, keys, argv)
+end
+
+function __run_script_tables(sha, keys, argv)
   base.KEYS, base.ARGV = keys, argv
   local ok, result = raw_xpcall(scripts[sha], function(e)
     local line = user_line()
