@@ -1,6 +1,8 @@
 import { Layer } from "effect"
+import { RedisClient } from "../src/runtime/RedisClient.js"
 import { runtimeSuite } from "./conformance/runtime.js"
 import { redisClientOnServer, RedisServer } from "./support/RedisServer.js"
 
-// One redis-server for the file; each test flushes it first.
+// The same suite on the in-memory twin and on a real redis-server (a fresh one per test).
+runtimeSuite("in-memory Redis", RedisClient.layerMemory)
 runtimeSuite("redis-server", redisClientOnServer.pipe(Layer.provide(RedisServer.layer())))
