@@ -9,12 +9,14 @@ import { appLayer } from "./cli/AppLayer.js"
 import { demoCommand } from "./cli/demo.js"
 import { enqueueCommand } from "./cli/enqueue.js"
 import { eventsCommand } from "./cli/events.js"
+import { serveCommand } from "./cli/serve.js"
 import { statusCommand } from "./cli/status.js"
+import { watchCommand } from "./cli/watch.js"
 import { workerCommand } from "./cli/worker.js"
 
 const jobs = Command.make("jobs").pipe(
   Command.withDescription("Job and event runtime on Effect and Redis"),
-  Command.withSubcommands([workerCommand, enqueueCommand, statusCommand, eventsCommand, demoCommand])
+  Command.withSubcommands([workerCommand, enqueueCommand, statusCommand, eventsCommand, demoCommand, watchCommand, serveCommand])
 )
 
 const errorLine = (cause: Cause.Cause<unknown>): string => {

@@ -1,6 +1,8 @@
-import { Effect } from "effect"
+import { Console, Effect, Metric, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { findJob } from "../domains/registry.js"
+import { startHttpServer } from "../http/HttpServer.js"
+import { jobMetrics } from "../runtime/WorkerMetrics.js"
 import { domainFlag } from "./flags.js"
 
 export const workerCommand = Command.make("worker", {
@@ -9,10 +11,24 @@ export const workerCommand = Command.make("worker", {
   graceMs: Flag.Int("grace-ms").pipe(
     Flag.withDescription("On SIGINT/SIGTERM, how long running jobs may finish before they are handed back"),
     Flag.withDefault(10_000)
+  ),
+  httpPort: Flag.Int("http-port").pipe(
+    Flag.withDescription("Serve /healthz, /readyz and /metrics for this worker on this port (off when not given)"),
+    Flag.optional
   )
-}, ({ domain, concurrency, graceMs }) =>
+}, ({ domain, concurrency, graceMs, httpPort }) =>
   Effect.gen(function*() {
     const job = yield* findJob(domain)
-    yield* job.startWorker({ concurrency, graceMs })
+    // Every job metric this worker records carries its domain as a label; counters start at 0 so a
+    // scrape shows them before the first retry or dead letter.
+    const worker = yield* Effect.gen(function*() {
+      const { durationMs: _histogram, ...counters } = jobMetrics
+      yield* Effect.forEach(Object.values(counters), (counter) => Metric.update(counter, 0))
+      return yield* job.startWorker({ concurrency, graceMs })
+    }).pipe(Effect.provideService(Metric.CurrentMetricAttributes, { domain }))
+    if (Option.isSome(httpPort)) {
+      const server = yield* startHttpServer({ port: httpPort.value, domains: [domain], workers: [{ domain, running: worker.running }] })
+      yield* Console.log(`health and metrics on ${server.url} (/healthz /readyz /metrics)`)
+    }
     return yield* Effect.never
   }).pipe(Effect.scoped)).pipe(Command.withDescription("Run a domain's worker until SIGINT/SIGTERM"))

@@ -1,0 +1,29 @@
+/**
+ * `serve --port P [--domain D ...]`: the standalone HTTP server with health, readiness, metrics
+ * and the dashboard. Actions on the dashboard need DASHBOARD_TOKEN to be set at start.
+ */
+import { Console, Effect } from "effect"
+import { Command, Flag } from "effect/cli"
+import { jobDomains } from "../contracts/JobDomain.js"
+import { registeredDomains } from "../domains/registry.js"
+import { startHttpServer } from "../http/HttpServer.js"
+
+export const domainsFlag = Flag.Literals("domain", jobDomains).pipe(
+  Flag.atLeast(0),
+  Flag.withDescription("Domain to show; repeat for several (default: every domain with a registered job)")
+)
+
+export const chosenDomains = (domains: ReadonlyArray<(typeof jobDomains)[number]>) =>
+  domains.length > 0 ? [...new Set(domains)] : registeredDomains()
+
+export const serveCommand = Command.make("serve", {
+  port: Flag.Int("port").pipe(Flag.withDescription("Port to listen on (0 picks a free one)"), Flag.withDefault(8080)),
+  host: Flag.String("host").pipe(Flag.withDescription("Address to listen on"), Flag.withDefault("127.0.0.1")),
+  domains: domainsFlag
+}, ({ port, host, domains }) =>
+  Effect.gen(function*() {
+    const chosen = chosenDomains(domains)
+    const server = yield* startHttpServer({ port, host, domains: chosen, dashboard: {} })
+    yield* Console.log(`dashboard on ${server.url}/ (domains: ${chosen.join(", ")}); /healthz /readyz /metrics`)
+    return yield* Effect.never
+  }).pipe(Effect.scoped)).pipe(Command.withDescription("Serve the dashboard and the health, readiness and metrics endpoints"))

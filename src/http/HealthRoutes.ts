@@ -1,0 +1,63 @@
+/**
+ * `/healthz` (the process answers), `/readyz` (Redis answers and every watched domain has a live
+ * worker; `?domain=` narrows it to one) and `/metrics` (Prometheus text of the process's Effect
+ * metrics, with the queue gauges refreshed first).
+ */
+import { Duration, Effect, Layer } from "effect"
+import { HttpRouter, HttpServerResponse } from "effect/http"
+import { PrometheusMetrics } from "effect/observability"
+import { type JobDomain, jobDomains } from "../contracts/JobDomain.js"
+import { RedisClient } from "../runtime/RedisClient.js"
+import { WorkerRegistry } from "../runtime/WorkerRegistry.js"
+import { type InFlightSource, refreshGauges } from "./ScrapeGauges.js"
+
+export interface HealthOptions {
+  readonly domains: ReadonlyArray<JobDomain>
+  readonly workers: ReadonlyArray<InFlightSource>
+}
+
+const isDomain = (value: string): value is JobDomain => jobDomains.some((d) => d === value)
+
+export const queryParam = (url: string, name: string): string | undefined => {
+  const value = new URL(url, "http://localhost").searchParams.get(name)
+  return value === null ? undefined : value
+}
+
+const readiness = (domains: ReadonlyArray<JobDomain>) =>
+  Effect.gen(function*() {
+    const redis = yield* RedisClient
+    const registry = yield* WorkerRegistry
+    const ping = yield* redis.send("PING").pipe(Effect.timeoutOption(Duration.seconds(2)), Effect.result)
+    const redisUp = ping._tag === "Success" && ping.success._tag === "Some"
+    const workers: Record<string, number> = {}
+    if (redisUp) {
+      for (const domain of domains) {
+        const live = yield* registry.live(domain).pipe(Effect.orElseSucceed((): ReadonlyArray<string> => []))
+        workers[domain] = live.length
+      }
+    }
+    const ready = redisUp && domains.every((d) => (workers[d] ?? 0) > 0)
+    return { ready, redis: redisUp ? "up" : "unreachable", workers }
+  })
+
+export const healthRoutes = (options: HealthOptions) =>
+  Layer.mergeAll(
+    HttpRouter.add("GET", "/healthz", HttpServerResponse.jsonUnsafe({ status: "ok", pid: process.pid })),
+    HttpRouter.add("GET", "/readyz", (request) =>
+      Effect.gen(function*() {
+        const asked = queryParam(request.url, "domain")
+        if (asked !== undefined && !isDomain(asked)) {
+          return HttpServerResponse.jsonUnsafe({ error: `unknown domain "${asked}"; known: ${jobDomains.join(", ")}` }, { status: 400 })
+        }
+        const domains = asked === undefined ? options.domains : [asked]
+        const result = yield* readiness(domains)
+        return HttpServerResponse.jsonUnsafe(result, { status: result.ready ? 200 : 503 })
+      })),
+    HttpRouter.add("GET", "/metrics", Effect.gen(function*() {
+      yield* refreshGauges(options.domains, options.workers).pipe(
+        Effect.catch((error) => Effect.logWarning(`metrics: queue gauges not refreshed: ${error.message}`))
+      )
+      const text = yield* PrometheusMetrics.format()
+      return HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4; charset=utf-8" })
+    }))
+  )

@@ -1,0 +1,63 @@
+/**
+ * The HTTP server of a process: health, readiness and metrics always; the dashboard (with its
+ * JobViewHub, token and actions) when asked for. `startHttpServer` runs it for the current scope
+ * and returns the address it listens on (port 0 picks a free one).
+ */
+import { createServer } from "node:http"
+import { Context, Effect, Layer } from "effect"
+import { HttpRouter, HttpServer } from "effect/http"
+import { NodeHttpServer } from "@effect/platform-node"
+import type { JobDomain } from "../contracts/JobDomain.js"
+import { JobViewHub } from "../runtime/JobView.js"
+import { dashboardRoutes } from "./DashboardRoutes.js"
+import { DashboardToken } from "./DashboardToken.js"
+import { healthRoutes } from "./HealthRoutes.js"
+import { JobActions } from "./JobActions.js"
+import type { InFlightSource } from "./ScrapeGauges.js"
+
+export interface HttpServerOptions {
+  readonly port: number
+  readonly host?: string
+  readonly domains: ReadonlyArray<JobDomain>
+  /** Workers of this process, for the in-flight gauge. */
+  readonly workers?: ReadonlyArray<InFlightSource>
+  /** Serve the dashboard too; the JobViewHub replays each domain's event log from `replayFrom` ("0" by default). */
+  readonly dashboard?: { readonly replayFrom?: string; readonly token?: Layer.Layer<DashboardToken> }
+}
+
+export interface RunningHttpServer {
+  readonly url: string
+  readonly port: number
+}
+
+const listen = (options: HttpServerOptions, host: string) =>
+  NodeHttpServer.layer(() => createServer(), { port: options.port, host })
+
+const serverLayer = (options: HttpServerOptions, host: string) => {
+  const health = healthRoutes({ domains: options.domains, workers: options.workers ?? [] })
+  const serveOptions = { disableLogger: true, disableListenLog: true }
+  const dashboard = options.dashboard
+  if (dashboard === undefined) return HttpRouter.serve(health, serveOptions).pipe(Layer.provideMerge(listen(options, host)))
+  // Handlers' services are requirements of the served app: one hub for all requests.
+  const services = Layer.mergeAll(
+    JobViewHub.layer({ domains: options.domains, from: dashboard.replayFrom ?? "0" }),
+    dashboard.token ?? DashboardToken.layerConfig,
+    JobActions.layer
+  )
+  return HttpRouter.serve(Layer.mergeAll(health, dashboardRoutes), serveOptions).pipe(
+    Layer.provide(services),
+    Layer.provideMerge(listen(options, host))
+  )
+}
+
+export const startHttpServer = (
+  options: HttpServerOptions
+) =>
+  Effect.gen(function*() {
+    const host = options.host ?? "127.0.0.1"
+    const context = yield* Layer.build(serverLayer(options, host))
+    const address = Context.get(context, HttpServer.HttpServer).address
+    const port = "port" in address ? address.port : options.port
+    const running: RunningHttpServer = { url: `http://${host}:${port}`, port }
+    return running
+  })
