@@ -12,6 +12,7 @@ import type { RuntimeServices } from "../runtime/RuntimeLayer.js"
 import { startWorker, type WorkerHandle, type WorkerOptions } from "../runtime/Worker.js"
 import { catalogJob } from "./catalog/job.js"
 import { covenantJob } from "./covenant/job.js"
+import { databankJob } from "./databank/job.js"
 import { digitsJob } from "./digits/job.js"
 import { musicWrappedJob } from "./music_wrapped/job.js"
 import { qrJob } from "./qr/job.js"
@@ -45,6 +46,7 @@ const registered: ReadonlyArray<RegisteredJob> = [
   register(covenantJob),
   register(musicWrappedJob),
   register(catalogJob),
+  register(databankJob),
   register(digitsJob)
 ]
 
