@@ -16,6 +16,7 @@ import { databankJob } from "./databank/job.js"
 import { digitsJob } from "./digits/job.js"
 import { musicWrappedJob } from "./music_wrapped/job.js"
 import { qrJob } from "./qr/job.js"
+import { trainerJob } from "./trainer/job.js"
 import { transcriptJob } from "./transcript/job.js"
 import { turkicJob } from "./turkic/job.js"
 
@@ -47,7 +48,8 @@ const registered: ReadonlyArray<RegisteredJob> = [
   register(musicWrappedJob),
   register(catalogJob),
   register(databankJob),
-  register(digitsJob)
+  register(digitsJob),
+  register(trainerJob)
 ]
 
 export const findJob = (domain: JobDomain): Effect.Effect<RegisteredJob, ContractError> => {
