@@ -3,9 +3,9 @@
  * and on a real redis-server.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, type Layer, Option, Ref, type Scope, Stream } from "effect"
+import { Effect, Fiber, type Layer, Metric, Option, Ref, type Scope, Stream } from "effect"
 import { decodeJobStatus } from "../../src/contracts/JobStatus.js"
-import { EventBus } from "../../src/runtime/EventBus.js"
+import { EventBus, malformedEvents } from "../../src/runtime/EventBus.js"
 import { JobQueue } from "../../src/runtime/JobQueue.js"
 import { JobStore } from "../../src/runtime/JobStore.js"
 import { RedisClient } from "../../src/runtime/RedisClient.js"
@@ -148,5 +148,69 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
         assert.include(yield* Ref.get(probe.finalized), long.jobId)
         const counts = yield* queue.counts("qr")
         assert.deepStrictEqual([counts.waiting, counts.active], [1, 0])
+      })))
+    it.live("a malformed message on the channel is logged, counted and skipped; the subscriber keeps going", () =>
+      run(Effect.gen(function*() {
+        const bus = yield* EventBus
+        const client = yield* RedisClient
+        const before = (yield* Metric.value(malformedEvents)).count
+        const fiber = yield* bus.subscribe("qr").pipe(Stream.take(1), Stream.runCollect, Effect.forkChild({ startImmediately: true }))
+        const good = JSON.stringify({ type: "qr.job.started.v1", domain: "qr", job_id: "j", user_id: 1, queue: "qr" })
+        // Publish until the subscription is live (pub/sub drops what is sent before it).
+        let received: ReadonlyArray<unknown> = []
+        for (let i = 0; i < 100 && received.length === 0; i++) {
+          yield* client.send("PUBLISH", "qr:events", "{not json")
+          yield* client.send("PUBLISH", "qr:events", JSON.stringify({ type: "qr.job.started.v1", domain: "qr", job_id: "j", user_id: "1", queue: "qr" }))
+          yield* client.send("PUBLISH", "qr:events", good)
+          yield* Effect.sleep("10 millis")
+          const done = yield* Fiber.await(fiber).pipe(Effect.timeoutOption("1 millis"))
+          if (Option.isSome(done)) received = [done]
+        }
+        const events = yield* Fiber.join(fiber)
+        assert.strictEqual(events[0]?.json, good)
+        assert.isAtLeast((yield* Metric.value(malformedEvents)).count - before, 2)
+      })))
+
+    it.live("garbage in a job hash is a readable error naming the job and field", () =>
+      run(Effect.gen(function*() {
+        const client = yield* RedisClient
+        yield* client.send("HSET", "qr:job:broken", "status", "running", "user_id", "1", "progress", "0")
+        const error = yield* Effect.flip((yield* JobStore).load("qr", "broken"))
+        assert.strictEqual(error._tag, "ContractError")
+        assert.match(error.message, /^job broken: invalid status in redis store: "running"/)
+      })))
+
+    it.live("unreadable queue entries are moved aside with the key named; the worker keeps going", () =>
+      run(Effect.gen(function*() {
+        const client = yield* RedisClient
+        const queue = yield* JobQueue
+        yield* client.send("LPUSH", "qr:queue:wait", "ghost")
+        yield* client.send("SET", "qr:job:stringy", "oops")
+        yield* client.send("LPUSH", "qr:queue:wait", "stringy")
+        yield* client.send("HSET", "qr:job:nopayload", "status", "queued", "user_id", "1")
+        yield* client.send("LPUSH", "qr:queue:wait", "nopayload")
+        yield* startWorker(testJob(yield* makeProbe), { concurrency: 1 })
+        const good = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } })
+        yield* waitForStatus(good.jobId, "completed")
+        const invalid = yield* client.send("LRANGE", "qr:queue:invalid", "0", "-1")
+        assert.deepStrictEqual(invalid, [
+          "nopayload\trecord at qr:job:nopayload has no payload",
+          "stringy\trecord at qr:job:stringy is a string, not a hash",
+          "ghost\tno record at qr:job:ghost"
+        ])
+        assert.strictEqual((yield* queue.counts("qr")).invalid, 3)
+      })))
+
+    it.live("enqueue rejects an oversize payload, a bad job id and a non-integer user id without writing anything", () =>
+      run(Effect.gen(function*() {
+        const queue = yield* JobQueue
+        const big = yield* Effect.flip(queue.enqueue({ domain: "qr", userId: 1, payload: { text: "x".repeat(2_000_000) } }))
+        assert.match(big.message, /^payload is 2000\d{3} bytes, over the 1048576-byte limit$/)
+        const badId = yield* Effect.flip(queue.enqueue({ domain: "qr", userId: 1, payload: {}, jobId: "has space" }))
+        assert.match(badId.message, /^invalid job id "has space"/)
+        const badUser = yield* Effect.flip(queue.enqueue({ domain: "qr", userId: 1.5, payload: {} }))
+        assert.match(badUser.message, /^invalid user id 1.5/)
+        assert.strictEqual((yield* queue.counts("qr")).waiting, 0)
+        assert.strictEqual(yield* (yield* RedisClient).send("DBSIZE"), 0)
       })))
   })
