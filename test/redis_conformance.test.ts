@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer } from "effect"
+import { Context, Effect, Fiber, Layer } from "effect"
 import { RedisClient } from "../src/runtime/RedisClient.js"
 import { redisCommandsSuite } from "./conformance/redisCommands.js"
+import { makeRandom, randomCommand } from "./conformance/redis/randomCommands.js"
 import { realSleep } from "./conformance/redis/support.js"
 import { redisClientOnServer, RedisServer } from "./support/RedisServer.js"
 
@@ -45,4 +46,31 @@ describe("in-memory Redis, per layer", () => {
       yield* redis.send("LPUSH", "q", "v")
       assert.deepStrictEqual(yield* Fiber.join(fiber), ["q", "v"])
     }).pipe(Effect.provide(RedisClient.layerMemory)))
+})
+
+// Differential check: the same random command sequence on both layers, reply by reply
+// (errors compared by Redis's text; auto-generated stream ids only by shape).
+describe("in-memory Redis against redis-server, random command sequences", () => {
+  const normalise = (outcome: { readonly _tag: "Success"; readonly success: unknown } | { readonly _tag: "Failure"; readonly failure: { readonly message: string } }) =>
+    outcome._tag === "Success"
+      ? JSON.stringify(outcome.success, (_key, value: unknown) =>
+        typeof value === "string" && /^\d{13}-\d+$/.test(value) ? "<auto id>" : value)
+      : `error: ${outcome.failure.message.replace(/^redis \S+ failed: /, "").replace(/ script: .*$/, "")}`
+
+  it.live("1,500 commands per seed give identical replies", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const memory = Context.get(yield* Layer.build(RedisClient.layerMemory), RedisClient)
+      const real = Context.get(yield* Layer.build(Layer.provide(redisClientOnServer, RedisServer.layer())), RedisClient)
+      for (const seed of [1, 2, 3]) {
+        yield* memory.send("FLUSHALL")
+        yield* real.send("FLUSHALL")
+        const random = makeRandom(seed)
+        for (let step = 0; step < 1500; step++) {
+          const [command = "PING", ...args] = randomCommand(random)
+          const fromMemory = normalise(yield* Effect.result(memory.send(command, ...args)))
+          const fromServer = normalise(yield* Effect.result(real.send(command, ...args)))
+          assert.strictEqual(fromMemory, fromServer, `seed ${seed} step ${step}: ${command} ${JSON.stringify(args)}`)
+        }
+      }
+    })), 60_000)
 })

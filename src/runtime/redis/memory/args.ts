@@ -11,15 +11,25 @@ export const isInteger = (text: string): boolean => {
   return value >= INT64_MIN && value <= INT64_MAX
 }
 
+/** The text itself when it is a valid int64 (for exact arithmetic), else the error. */
+export const int64Text = (text: string, error: () => CommandError = notInteger): string => {
+  if (!isInteger(text)) throw error()
+  return text
+}
+
 export const parseInteger = (text: string, error: () => CommandError = notInteger): number => {
   if (!isInteger(text)) throw error()
   return Number(text)
 }
 
-/** Checks that `value` (a result of integer arithmetic) still fits in int64. */
-export const checkOverflow = (value: number): number => {
-  if (!Number.isSafeInteger(value)) throw new CommandError("ERR increment or decrement would overflow")
-  return value
+/**
+ * INCRBY-style arithmetic on int64 strings, exact (BigInt). Returns the new stored text; the
+ * caller replies with it as a number, as ioredis turns integer replies into JS numbers.
+ */
+export const addInt64 = (current: string, delta: string): string => {
+  const next = BigInt(current) + BigInt(delta)
+  if (next < INT64_MIN || next > INT64_MAX) throw new CommandError("ERR increment or decrement would overflow")
+  return next.toString()
 }
 
 const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/

@@ -1,5 +1,5 @@
 /** Hash commands. A hash whose last field is deleted disappears, as in Redis. */
-import { arg, checkOverflow, isInteger, parseInteger } from "./args.js"
+import { addInt64, arg, int64Text, isInteger } from "./args.js"
 import type { CommandContext, CommandTable } from "./command.js"
 import { CommandError, OK, type Reply } from "./types.js"
 
@@ -56,13 +56,13 @@ export const hashCommands: CommandTable = {
     arity: 4,
     write: true,
     run: (ctx, args) => {
-      const delta = parseInteger(arg(args, 2))
+      const delta = int64Text(arg(args, 2))
       const hash = ctx.ks.hashOrCreate(arg(args, 0))
       const current = hash.get(arg(args, 1))
       if (current !== undefined && !isInteger(current)) throw new CommandError("ERR hash value is not an integer")
-      const next = checkOverflow((current === undefined ? 0 : Number(current)) + delta)
-      hash.set(arg(args, 1), String(next))
-      return next
+      const next = addInt64(current ?? "0", delta)
+      hash.set(arg(args, 1), next)
+      return Number(next)
     }
   }
 }

@@ -16,7 +16,9 @@ import { CommandError, type Reply, syntaxError, WouldBlock } from "./types.js"
 
 const parseBound = (text: string): ScoreBound => {
   const exclusive = text.startsWith("(")
-  const value = parseFloatOrUndefined(exclusive ? text.slice(1) : text)
+  const number = exclusive ? text.slice(1) : text
+  // strtod reads an empty string as 0 without complaint, so "(" is an exclusive 0 in Redis.
+  const value = number === "" ? 0 : parseFloatOrUndefined(number)
   if (value === undefined) throw new CommandError("ERR min or max is not a float")
   return { value, exclusive }
 }

@@ -37,17 +37,21 @@ const xadd = (ctx: CommandContext, args: ReadonlyArray<string>): Reply => {
     else break
   }
   const idText = arg(args, i)
+  // The id's syntax is checked before the field count and the key, as Redis does.
+  const autoSeqMs = idText.endsWith("-*") ? parseId(idText.slice(0, -2), 0).ms : undefined
+  const explicit = idText === "*" || autoSeqMs !== undefined ? undefined : parseId(idText, 0)
   const fields = args.slice(i + 1)
   if (fields.length === 0 || fields.length % 2 !== 0) throw new CommandError("ERR wrong number of arguments for 'xadd' command")
+  if (explicit !== undefined && explicit.ms === 0 && explicit.seq === 0) {
+    throw new CommandError("ERR The ID specified in XADD must be greater than 0-0")
+  }
   const existing = ctx.ks.stream(key)
   if (existing === undefined && !makeStream) return null
   const lastId = existing?.lastId ?? { ms: 0, seq: 0 }
   let id: StreamId
-  if (idText === "*") id = nextId(lastId, undefined)
-  else if (idText.endsWith("-*")) id = nextId(lastId, parseId(idText.slice(0, -2), 0).ms)
+  if (explicit === undefined) id = nextId(lastId, autoSeqMs)
   else {
-    id = parseId(idText, 0)
-    if (id.ms === 0 && id.seq === 0) throw new CommandError("ERR The ID specified in XADD must be greater than 0-0")
+    id = explicit
     if (compareIds(id, lastId) <= 0) {
       throw new CommandError("ERR The ID specified in XADD is equal or smaller than the target stream top item")
     }
@@ -78,7 +82,10 @@ const range = (reverse: boolean) => (ctx: CommandContext, args: ReadonlyArray<st
   let count = Infinity
   if (args.length === 5 && upper(args[3]) === "COUNT") count = Math.max(0, parseInteger(arg(args, 4)))
   else if (args.length !== 3) throw syntaxError()
-  const entries = ctx.ks.stream(arg(args, 0))?.range(start, end) ?? []
+  const stream = ctx.ks.stream(arg(args, 0))
+  if (stream === undefined) return []
+  if (count === 0) return null // Redis answers a zero (or negative) COUNT with a nil array
+  const entries = stream.range(start, end)
   return (reverse ? reversed(entries) : entries).slice(0, count).map(entryReply)
 }
 

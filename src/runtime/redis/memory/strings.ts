@@ -1,5 +1,5 @@
 /** String commands: GET, SET (NX/XX/GET/EX/PX/EXAT/PXAT/KEEPTTL), MGET, MSET, INCR/DECR family. */
-import { arg, checkOverflow, isInteger, parseInteger, upper } from "./args.js"
+import { addInt64, arg, int64Text, isInteger, parseInteger, upper } from "./args.js"
 import type { CommandContext, CommandTable } from "./command.js"
 import { CommandError, notInteger, OK, type Reply, syntaxError } from "./types.js"
 
@@ -34,12 +34,12 @@ const set = (ctx: CommandContext, args: ReadonlyArray<string>): Reply => {
   return returnOld ? old : OK
 }
 
-const incrementBy = (ctx: CommandContext, key: string, delta: number): Reply => {
+const incrementBy = (ctx: CommandContext, key: string, delta: string): Reply => {
   const current = ctx.ks.str(key)
   if (current !== undefined && !isInteger(current)) throw notInteger()
-  const next = checkOverflow((current === undefined ? 0 : Number(current)) + delta)
-  ctx.ks.put(key, { kind: "string", value: String(next) }, true)
-  return next
+  const next = addInt64(current ?? "0", delta)
+  ctx.ks.put(key, { kind: "string", value: next }, true)
+  return Number(next)
 }
 
 export const stringCommands: CommandTable = {
@@ -72,8 +72,12 @@ export const stringCommands: CommandTable = {
     }
   },
   strlen: { arity: 2, run: (ctx, args) => new TextEncoder().encode(ctx.ks.str(arg(args, 0)) ?? "").length },
-  incr: { arity: 2, write: true, run: (ctx, args) => incrementBy(ctx, arg(args, 0), 1) },
-  decr: { arity: 2, write: true, run: (ctx, args) => incrementBy(ctx, arg(args, 0), -1) },
-  incrby: { arity: 3, write: true, run: (ctx, args) => incrementBy(ctx, arg(args, 0), parseInteger(arg(args, 1))) },
-  decrby: { arity: 3, write: true, run: (ctx, args) => incrementBy(ctx, arg(args, 0), -parseInteger(arg(args, 1))) }
+  incr: { arity: 2, write: true, run: (ctx, args) => incrementBy(ctx, arg(args, 0), "1") },
+  decr: { arity: 2, write: true, run: (ctx, args) => incrementBy(ctx, arg(args, 0), "-1") },
+  incrby: { arity: 3, write: true, run: (ctx, args) => incrementBy(ctx, arg(args, 0), int64Text(arg(args, 1))) },
+  decrby: {
+    arity: 3,
+    write: true,
+    run: (ctx, args) => incrementBy(ctx, arg(args, 0), (-BigInt(int64Text(arg(args, 1)))).toString())
+  }
 }
