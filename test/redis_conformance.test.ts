@@ -48,15 +48,15 @@ describe("in-memory Redis, per layer", () => {
     }).pipe(Effect.provide(RedisClient.layerMemory)))
 })
 
+const normalise = (outcome: { readonly _tag: "Success"; readonly success: unknown } | { readonly _tag: "Failure"; readonly failure: { readonly message: string } }) =>
+  outcome._tag === "Success"
+    ? JSON.stringify(outcome.success, (_key, value: unknown) =>
+      typeof value === "string" && /^\d{13}-\d+$/.test(value) ? "<auto id>" : value)
+    : `error: ${outcome.failure.message.replace(/^redis \S+ failed: /, "").replace(/ script: .*$/, "")}`
+
 // Differential check: the same random command sequence on both layers, reply by reply
 // (errors compared by Redis's text; auto-generated stream ids only by shape).
 describe("in-memory Redis against redis-server, random command sequences", () => {
-  const normalise = (outcome: { readonly _tag: "Success"; readonly success: unknown } | { readonly _tag: "Failure"; readonly failure: { readonly message: string } }) =>
-    outcome._tag === "Success"
-      ? JSON.stringify(outcome.success, (_key, value: unknown) =>
-        typeof value === "string" && /^\d{13}-\d+$/.test(value) ? "<auto id>" : value)
-      : `error: ${outcome.failure.message.replace(/^redis \S+ failed: /, "").replace(/ script: .*$/, "")}`
-
   it.live("1,500 commands per seed give identical replies", () =>
     Effect.scoped(Effect.gen(function*() {
       const memory = Context.get(yield* Layer.build(RedisClient.layerMemory), RedisClient)
