@@ -6,7 +6,6 @@
 import { Context, DateTime, Effect, Layer, type Schema } from "effect"
 import type { ErrorKind, JobDomain } from "../contracts/JobDomain.js"
 import { eventsLogKey, jobKey, queueKeys } from "../contracts/Keys.js"
-import { encodeJobEvent } from "../contracts/LifecycleCodec.js"
 import {
   defaultEventsChannel,
   type EventIdentity,
@@ -16,6 +15,7 @@ import {
   makeProgressEvent,
   makeStartedEvent
 } from "../contracts/LifecycleEvents.js"
+import { encodeEventJson } from "./EventJson.js"
 import type { JobResult } from "./JobDefinition.js"
 import { LeaseLost } from "./JobErrors.js"
 import { RedisClient } from "./RedisClient.js"
@@ -43,7 +43,7 @@ export interface JobInfo {
 type Publish = Effect.Effect<void, LeaseLost | RedisError>
 
 // Events are built from the contract constructors, so an encode failure is a bug, not an input error.
-const encode = (event: JobEventV1) => encodeJobEvent(event).pipe(Effect.orDie)
+const encode = (event: JobEventV1) => encodeEventJson(event).pipe(Effect.orDie)
 const now = DateTime.now.pipe(Effect.map(DateTime.formatIso))
 
 export interface JobContextService {
