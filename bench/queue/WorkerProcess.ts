@@ -8,6 +8,7 @@ const entry = fileURLToPath(new URL("./worker.ts", import.meta.url))
 export interface StoppedWorker {
   readonly count: number
   readonly peakRssBytes: number
+  readonly cpuMs: number
   readonly startLatenciesMs: ReadonlyArray<number>
 }
 

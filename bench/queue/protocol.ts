@@ -34,6 +34,8 @@ export const FromWorker = Schema.Union([
   Schema.TaggedStruct("Stopped", {
     count: Schema.Int,
     peakRssBytes: Schema.Number,
+    /** User + system CPU of the worker process from Go to Stop, ms. */
+    cpuMs: Schema.Number,
     startLatenciesMs: Schema.Array(Schema.Number)
   }),
   Schema.TaggedStruct("Failed", { message: Schema.String })

@@ -53,6 +53,15 @@ const summarizeField = <T extends object>(runs: ReadonlyArray<T>, pick: (t: T) =
 
 const main = async () => {
   const server = await startRedisServer()
+  // An interrupted run still stops its redis-server (workers exit when the IPC channel closes).
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      void server.stop(true).finally(() => {
+        rmSync(server.dir, { recursive: true, force: true })
+        process.exit(130)
+      })
+    })
+  }
   const stats = await RedisStats.connect(server.url)
   const target: Target = cpuProfileDir === undefined ? { redisUrl: server.url, stats } : { redisUrl: server.url, stats, cpuProfileDir }
   const startedAt = new Date()
@@ -82,6 +91,7 @@ const main = async () => {
               summarizeField(r, (t) => t.totalSec).median.toFixed(2),
               summarizeField(r, (t) => t.commandsPerJob).median.toFixed(1),
               summarizeField(r, (t) => t.redisCpuUsPerJob).median.toFixed(0),
+              summarizeField(r, (t) => t.workerCpuUsPerJob).median.toFixed(0),
               summarizeField(r, (t) => t.workerRssMb).median.toFixed(0),
               system === "ours" ? ratio(median("ours", (t) => t.processPerSec), median("bullmq", (t) => t.processPerSec)) : "",
               system === "ours" ? ratio(median("ours", (t) => t.enqueuePerSec), median("bullmq", (t) => t.enqueuePerSec)) : "",
@@ -93,7 +103,7 @@ const main = async () => {
       }
       results["throughput"] = cases
       output.push(`Throughput: ${jobs} no-op jobs, bulk enqueue then one worker process; median of ${repeats} (± half the range)\n`,
-        markdownTable(["C, P", "system", "enqueue jobs/s", "process jobs/s", "total s", "Redis cmds/job", "Redis CPU µs/job", "worker RSS MB",
+        markdownTable(["C, P", "system", "enqueue jobs/s", "process jobs/s", "total s", "Redis cmds/job", "Redis CPU µs/job", "worker CPU µs/job", "worker RSS MB",
           "process vs BullMQ", "enqueue vs BullMQ", "process vs bee-queue"], rows), "")
     }
     if (parts.has("latency")) {

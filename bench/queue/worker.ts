@@ -35,6 +35,7 @@ const main = async () => {
     : await beeQueueConsumer(settings, hooks)
 
   let peakRss = process.memoryUsage.rss()
+  let cpuAtGo = process.cpuUsage()
   // Reports progress in batches: one IPC message per job would cost the worker more than the job.
   const reporter = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss())
@@ -44,19 +45,22 @@ const main = async () => {
     }
   }, 5)
 
+  // The harness went away: nothing will ever ask this worker to stop.
+  process.on("disconnect", () => process.exit(0))
   process.on("message", (raw: unknown) => {
     const message = decodeToWorker(raw)
     if (message._tag === "Go") {
+      cpuAtGo = process.cpuUsage()
       void consumer.start()
       return
     }
     clearInterval(reporter)
     peakRss = Math.max(peakRss, process.memoryUsage.rss())
+    const cpu = process.cpuUsage(cpuAtGo)
+    const cpuMs = (cpu.user + cpu.system) / 1000
     consumer.stop().finally(() => {
-      send({ _tag: "Stopped", count: completed, peakRssBytes: peakRss, startLatenciesMs: startLatencies })
-      process.disconnect?.()
-      // Libraries may leave timers behind; the harness has what it needs.
-      setTimeout(() => process.exit(0), 50).unref()
+      // Exits once the report is sent: libraries may leave timers behind, and the harness has what it needs.
+      process.send?.({ _tag: "Stopped", count: completed, peakRssBytes: peakRss, cpuMs, startLatenciesMs: startLatencies }, () => process.exit(0))
     })
   })
   send({ _tag: "Ready" })

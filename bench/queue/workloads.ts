@@ -30,6 +30,8 @@ export interface ThroughputResult {
   readonly commandsPerJob: number
   readonly enqueueCommandsPerJob: number
   readonly redisCpuUsPerJob: number
+  /** CPU time of the worker processes per job (user + system), less sensitive to other load than jobs/s. */
+  readonly workerCpuUsPerJob: number
   /** Largest peak RSS among the worker processes. */
   readonly workerRssMb: number
   readonly byCommand: Readonly<Record<string, number>>
@@ -71,6 +73,7 @@ export const runThroughput = async (target: Target, system: SystemName, work: Th
     commandsPerJob: cost.commands / work.jobs,
     enqueueCommandsPerJob: afterEnqueue.commands / work.jobs,
     redisCpuUsPerJob: (cost.cpuMs * 1000) / work.jobs,
+    workerCpuUsPerJob: (stopped.reduce((sum, s) => sum + s.cpuMs, 0) * 1000) / work.jobs,
     workerRssMb: Math.max(...stopped.map((s) => s.peakRssBytes)) / 2 ** 20,
     byCommand: cost.byCommand
   }
