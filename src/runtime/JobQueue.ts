@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto"
 import { Context, DateTime, Effect, Layer, Schema, type Scope } from "effect"
-import type { JobDomain } from "../contracts/JobDomain.js"
+import type { ErrorKind, JobDomain } from "../contracts/JobDomain.js"
 import { jobKeyPrefix, queueKeys } from "../contracts/Keys.js"
 import { defaultEventsChannel } from "../contracts/LifecycleEvents.js"
 import { eventsLogKey } from "../contracts/Keys.js"
@@ -37,7 +37,10 @@ export interface EnqueueRequest {
   /** Earliest start, epoch ms. */
   readonly runAt?: number
   readonly maxAttempts?: number
+  /** First retry delay; later ones double, with jitter. */
   readonly backoffMs?: number
+  /** Error kinds that are retried while attempts remain (default: system only). */
+  readonly retryOn?: ReadonlyArray<ErrorKind>
 }
 
 export interface Enqueued {
@@ -55,6 +58,7 @@ export interface ClaimedJob {
   readonly payload: string
   readonly maxAttempts: number
   readonly backoffMs: number
+  readonly retryOn: ReadonlyArray<ErrorKind>
 }
 
 export interface InvalidEntry {
@@ -65,6 +69,19 @@ export interface InvalidEntry {
 export interface Claimed {
   readonly jobs: ReadonlyArray<ClaimedJob>
   readonly invalid: ReadonlyArray<InvalidEntry>
+}
+
+export interface LeaseRenewal {
+  readonly lost: ReadonlyArray<string>
+  readonly cancelRequested: ReadonlyArray<string>
+}
+
+export interface Recovered {
+  readonly requeued: ReadonlyArray<string>
+  readonly dead: ReadonlyArray<string>
+  readonly cancelled: ReadonlyArray<string>
+  /** Queue keys of the wrong type that were set aside, with what was done. */
+  readonly problems: ReadonlyArray<string>
 }
 
 export interface QueueCounts {
@@ -82,13 +99,16 @@ const unexpected = (op: string, reply: RedisReply) =>
 
 const nowIso = DateTime.now.pipe(Effect.map(DateTime.formatIso))
 
+const errorKinds: ReadonlyArray<ErrorKind> = ["user", "system"]
+const parseRetryOn = (text: string): ReadonlyArray<ErrorKind> => errorKinds.filter((kind) => text.split(",").includes(kind))
+
 const parseClaimed = (reply: RedisReply): Claimed | undefined => {
   const parts = replyArray(reply)
   const flat = parts && replyArray(parts[0] ?? null)
   const bad = parts && replyArray(parts[1] ?? null)
   if (flat === undefined || bad === undefined) return undefined
   const jobs: Array<ClaimedJob> = []
-  for (let i = 0; i + 6 < flat.length; i += 7) {
+  for (let i = 0; i + 7 < flat.length; i += 8) {
     const jobId = replyString(flat[i] ?? null)
     const executionId = replyString(flat[i + 1] ?? null)
     const attempt = replyNumber(flat[i + 2] ?? null)
@@ -96,9 +116,10 @@ const parseClaimed = (reply: RedisReply): Claimed | undefined => {
     const payload = replyString(flat[i + 4] ?? null)
     const maxAttempts = replyNumber(flat[i + 5] ?? null) ?? 1
     const backoffMs = replyNumber(flat[i + 6] ?? null) ?? 0
+    const retryOn = parseRetryOn(replyString(flat[i + 7] ?? null) ?? "system")
     if (jobId === undefined || executionId === undefined || attempt === undefined || payload === undefined) return undefined
     // A non-numeric user id is reported by the worker as a bad record of that job.
-    jobs.push({ jobId, executionId, attempt, userId: userId ?? Number.NaN, payload, maxAttempts, backoffMs })
+    jobs.push({ jobId, executionId, attempt, userId: userId ?? Number.NaN, payload, maxAttempts, backoffMs, retryOn })
   }
   const invalid: Array<InvalidEntry> = []
   for (let i = 0; i + 1 < bad.length; i += 2) {
@@ -115,13 +136,13 @@ export class JobQueue extends Context.Service<JobQueue, {
     requests: ReadonlyArray<Omit<EnqueueRequest, "domain">>
   ) => Effect.Effect<ReadonlyArray<Enqueued>, EnqueueError | RedisError>
   readonly claim: (domain: JobDomain, max: number, workerId: string) => Effect.Effect<Claimed, RedisError>
-  /** Renews leases; returns the ids whose lease was lost to another execution. */
+  /** Renews leases; returns the ids whose lease was lost to another execution and those asked to cancel. */
   readonly extendLeases: (
     domain: JobDomain,
     running: ReadonlyArray<{ readonly jobId: string; readonly executionId: string }>
-  ) => Effect.Effect<ReadonlyArray<string>, RedisError>
-  /** Requeues (or dead-letters) jobs whose lease expired. */
-  readonly recoverExpired: (domain: JobDomain) => Effect.Effect<{ readonly requeued: ReadonlyArray<string>; readonly dead: ReadonlyArray<string> }, RedisError>
+  ) => Effect.Effect<LeaseRenewal, RedisError>
+  /** Requeues (or dead-letters, or fails if cancelled) jobs whose lease expired. */
+  readonly recoverExpired: (domain: JobDomain) => Effect.Effect<Recovered, RedisError>
   /** A waiter on its own connection: resolves true when jobs may be ready, false on timeout. */
   readonly makeWaiter: (domain: JobDomain) => Effect.Effect<(timeoutMs: number) => Effect.Effect<boolean, RedisError>, RedisError, Scope.Scope>
   readonly counts: (domain: JobDomain) => Effect.Effect<QueueCounts, RedisError>
@@ -150,9 +171,16 @@ export class JobQueue extends Context.Service<JobQueue, {
         if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
           return yield* new EnqueueError({ jobId, message: `max attempts must be a positive integer, got ${maxAttempts}` })
         }
+        if (!Number.isFinite(backoffMs) || backoffMs < 0) {
+          return yield* new EnqueueError({ jobId, message: `backoff must be a non-negative number of milliseconds, got ${backoffMs}` })
+        }
         const runAt = request.runAt ?? 0
         if (!Number.isFinite(runAt)) return yield* new EnqueueError({ jobId, message: "run-at time is not a valid time" })
-        return [jobId, String(request.userId), payload, String(Math.floor(runAt)), String(maxAttempts), String(Math.max(0, Math.floor(backoffMs)))] as const
+        const retryOn = request.retryOn ?? ["system"]
+        return [
+          jobId, String(request.userId), payload, String(Math.floor(runAt)), String(maxAttempts),
+          String(Math.floor(backoffMs)), retryOn.join(",")
+        ] as const
       })
 
     const enqueueBulk = (domain: JobDomain, requests: ReadonlyArray<Omit<EnqueueRequest, "domain">>) =>
@@ -180,21 +208,26 @@ export class JobQueue extends Context.Service<JobQueue, {
       })
 
     const extendLeases = (domain: JobDomain, running: ReadonlyArray<{ readonly jobId: string; readonly executionId: string }>) =>
-      running.length === 0 ? Effect.succeed([]) : redis.eval(scripts.extend, [queueKeys(domain).active], [
+      running.length === 0 ? Effect.succeed({ lost: [], cancelRequested: [] }) : redis.eval(scripts.extend, [queueKeys(domain).active], [
         jobKeyPrefix(domain), String(settings.leaseMs), ...running.flatMap((r) => [r.jobId, r.executionId])
-      ]).pipe(Effect.map((reply) => (replyArray(reply) ?? []).map(String)))
+      ]).pipe(Effect.map((reply): LeaseRenewal => {
+        const parts = replyArray(reply)
+        return {
+          lost: (replyArray(parts?.[0] ?? null) ?? []).map(String),
+          cancelRequested: (replyArray(parts?.[1] ?? null) ?? []).map(String)
+        }
+      }))
 
     const recoverExpired = (domain: JobDomain) =>
       Effect.gen(function*() {
         const keys = queueKeys(domain)
         const reply = yield* redis.eval(scripts.recover, [keys.active, keys.wait, keys.dead, eventsLogKey(domain)], [
-          jobKeyPrefix(domain), domain, defaultEventsChannel(domain), String(settings.eventsMaxLen), "100", yield* nowIso
+          jobKeyPrefix(domain), domain, defaultEventsChannel(domain), String(settings.eventsMaxLen), "100", yield* nowIso,
+          String(settings.retentionMs)
         ])
         const parts = replyArray(reply)
-        return {
-          requeued: (replyArray(parts?.[0] ?? null) ?? []).map(String),
-          dead: (replyArray(parts?.[1] ?? null) ?? []).map(String)
-        }
+        const ids = (index: number) => (replyArray(parts?.[index] ?? null) ?? []).map(String)
+        return { requeued: ids(0), dead: ids(1), cancelled: ids(2), problems: ids(3) }
       })
 
     const makeWaiter = (domain: JobDomain) =>

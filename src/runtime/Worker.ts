@@ -15,6 +15,7 @@ import { WorkerRegistry } from "./WorkerRegistry.js"
 import type { RedisClient } from "./RedisClient.js"
 import { jobMetrics } from "./WorkerMetrics.js"
 import { nextRetryAt } from "./RetryPolicy.js"
+import { listenForCancels } from "./Cancellation.js"
 
 export interface WorkerOptions {
   /** Jobs run at once by this worker. */
@@ -100,20 +101,21 @@ export const startWorker = <P, R>(
           return
         }
         const message = describeCause(cause)
+        const kind = failure._tag === "Some" && failure.value._tag === "JobUserError" ? "user" : "system"
         yield* Metric.update(jobMetrics.failed, 1)
-        if (failure._tag === "Some" && failure.value._tag === "JobUserError") {
-          yield* ctx.publishFailed("user", message)
+        if (!job.retryOn.includes(kind)) {
+          yield* ctx.publishFailed(kind, message)
         } else if (job.attempt < job.maxAttempts) {
           const runAt = nextRetryAt(Date.now(), job.attempt, job.backoffMs)
           yield* Metric.update(jobMetrics.retried, 1)
           yield* ctx.publishRetry(
-            `retrying after system error (attempt ${job.attempt} of ${job.maxAttempts} failed): ${message}`,
+            `retrying after ${kind} error (attempt ${job.attempt} of ${job.maxAttempts} failed): ${message}`,
             message,
             runAt
           )
         } else {
           yield* Metric.update(jobMetrics.deadLettered, 1)
-          yield* ctx.publishDeadLetter("system", job.maxAttempts > 1 ? `${message} (after ${job.maxAttempts} attempts)` : message)
+          yield* ctx.publishDeadLetter(kind, job.maxAttempts > 1 ? `${message} (after ${job.maxAttempts} attempts)` : message)
         }
         yield* Effect.logWarning(`job failed: ${message}`).pipe(Effect.annotateLogs({ domain, job_id: job.jobId, attempt: job.attempt }))
       })
@@ -194,11 +196,10 @@ export const startWorker = <P, R>(
 
     const heartbeat = Effect.gen(function*() {
       yield* registry.heartbeat(domain, workerId, settings.leaseMs)
-      const lost = yield* queue.extendLeases(domain, [...running].map(([jobId, r]) => ({ jobId, executionId: r.executionId })))
-      for (const jobId of lost) {
-        const job = running.get(jobId)
-        if (job !== undefined) yield* stopJob(jobId, "lease-lost")
-      }
+      const renewal = yield* queue.extendLeases(domain, [...running].map(([jobId, r]) => ({ jobId, executionId: r.executionId })))
+      for (const jobId of renewal.lost) yield* stopJob(jobId, "lease-lost")
+      // The fallback for a cancel control message this worker missed (e.g. while reconnecting).
+      for (const jobId of renewal.cancelRequested) yield* stopJob(jobId, "cancelled")
     }).pipe(
       Effect.catch((error) => Effect.logWarning(`heartbeat: ${error.message}`)),
       Effect.andThen(Effect.sleep(Duration.millis(Math.max(50, Math.floor(settings.leaseMs / 3))))),
@@ -206,9 +207,12 @@ export const startWorker = <P, R>(
     )
 
     const recovery = Effect.gen(function*() {
-      const { dead, requeued } = yield* queue.recoverExpired(domain)
-      if (requeued.length > 0 || dead.length > 0) {
-        yield* log("recovered jobs with expired leases", { requeued: requeued.join(","), dead: dead.join(",") })
+      const { dead, requeued, cancelled, problems } = yield* queue.recoverExpired(domain)
+      for (const problem of problems) yield* Effect.logError(`recovery: ${problem}`).pipe(Effect.annotateLogs({ domain }))
+      if (requeued.length > 0 || dead.length > 0 || cancelled.length > 0) {
+        yield* log("recovered jobs with expired leases", {
+          requeued: requeued.join(","), dead: dead.join(","), cancelled: cancelled.join(",")
+        })
       }
     }).pipe(
       Effect.catch((error) => Effect.logWarning(`recovery: ${error.message}`)),
@@ -220,6 +224,9 @@ export const startWorker = <P, R>(
     const loopFiber = yield* Effect.forkScoped(claimLoop)
     yield* Effect.forkScoped(heartbeat)
     yield* Effect.forkScoped(recovery)
+    yield* listenForCancels(domain, (jobId) => stopJob(jobId, "cancelled")).pipe(
+      Effect.catch((error) => Effect.logWarning(`cancel listener: ${error.message}; cancels arrive with the heartbeat instead`))
+    )
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
         yield* Fiber.interrupt(loopFiber)

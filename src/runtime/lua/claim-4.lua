@@ -3,17 +3,27 @@
   execution id and a lease in the active set. Delayed jobs that are due are promoted first.
   Entries that cannot be run (no record, wrong type, no payload) are moved aside to the
   invalid list instead of stopping the worker; ids whose record is no longer queued
-  (cancelled while waiting, duplicates) are dropped.
+  (cancelled while waiting, duplicates) are dropped. A record with an unknown status, and a
+  queue key of the wrong type, are set aside and reported too.
 
   KEYS[1] wait list   KEYS[2] active sorted set   KEYS[3] delayed sorted set   KEYS[4] invalid list
   ARGV[1] job key prefix   ARGV[2] max jobs   ARGV[3] lease ms   ARGV[4] worker id   ARGV[5] updated_at (ISO 8601)
   Returns: { claimed, invalid }
-    claimed: 7 values per job: job_id, execution_id, attempt, user_id, payload, max_attempts, backoff_ms
+    claimed: 8 values per job: job_id, execution_id, attempt, user_id, payload, max_attempts, backoff_ms, retry_on
     invalid: 2 values per entry: raw entry, reason
 ]]
 --@include now.lua
+--@include guard.lua
 local prefix, max, lease, worker, updated_at = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local now = now_ms()
+local claimed, invalid = {}, {}
+for i, expected in ipairs({ 'list', 'zset', 'zset', 'list' }) do
+  local problem = guard_type(KEYS[i], expected, now)
+  if problem then
+    invalid[#invalid + 1] = KEYS[i]
+    invalid[#invalid + 1] = problem
+  end
+end
 
 local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)
 for _, id in ipairs(due) do
@@ -21,7 +31,6 @@ for _, id in ipairs(due) do
   redis.call('LPUSH', KEYS[1], id)
 end
 
-local claimed, invalid = {}, {}
 local function set_aside(entry, reason)
   redis.call('LPUSH', KEYS[4], entry .. '\t' .. reason)
   redis.call('LTRIM', KEYS[4], 0, 9999)
@@ -29,7 +38,7 @@ local function set_aside(entry, reason)
   invalid[#invalid + 1] = reason
 end
 
-while #claimed < max * 7 do
+while #claimed < max * 8 do
   local id = redis.call('RPOP', KEYS[1])
   if not id then break end
   local key = prefix .. id
@@ -37,10 +46,16 @@ while #claimed < max * 7 do
   if kind ~= 'hash' then
     set_aside(id, kind == 'none' and ('no record at ' .. key) or ('record at ' .. key .. ' is a ' .. kind .. ', not a hash'))
   else
-    local fields = redis.call('HMGET', key, 'status', 'user_id', 'payload', 'max_attempts', 'backoff_ms')
-    if fields[1] == 'queued' then
-      if not fields[3] or not fields[2] then
-        set_aside(id, 'record at ' .. key .. ' has no ' .. (fields[3] and 'user_id' or 'payload'))
+    local fields = redis.call('HMGET', key, 'status', 'user_id', 'payload', 'max_attempts', 'backoff_ms', 'retry_on', 'attempt')
+    local status = fields[1]
+    if status ~= 'queued' and status ~= 'processing' and status ~= 'completed' and status ~= 'failed' then
+      set_aside(id, 'record at ' .. key .. ' has ' .. (status and ('an unknown status "' .. status .. '"') or 'no status'))
+    elseif status == 'queued' then
+      -- Checked before any write to the record: a script error would leave the popped id nowhere.
+      local bad_attempt = fields[7] and not string.match(fields[7], '^%d+$')
+      if not fields[3] or not fields[2] or bad_attempt then
+        local what = bad_attempt and ('a non-integer attempt "' .. fields[7] .. '"') or ('no ' .. (fields[3] and 'user_id' or 'payload'))
+        set_aside(id, 'record at ' .. key .. ' has ' .. what)
         redis.call('HSET', key, 'status', 'failed', 'error', 'unreadable job record', 'updated_at', updated_at)
       else
         local attempt = redis.call('HINCRBY', key, 'attempt', 1)
@@ -55,6 +70,7 @@ while #claimed < max * 7 do
         claimed[#claimed + 1] = fields[3]
         claimed[#claimed + 1] = fields[4] or '1'
         claimed[#claimed + 1] = fields[5] or '0'
+        claimed[#claimed + 1] = fields[6] or 'system'
       end
     end
   end

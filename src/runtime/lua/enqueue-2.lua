@@ -6,7 +6,8 @@
   ARGV[1] job key prefix ("{domain}:job:")
   ARGV[2] created_at (ISO 8601)
   ARGV[3] number of jobs n
-  then 6 values per job: job_id, user_id, payload JSON, run_at ms (0 = now), max_attempts, backoff ms
+  then 7 values per job: job_id, user_id, payload JSON, run_at ms (0 = now), max_attempts, backoff ms,
+  retry_on (comma-separated error kinds that are retried, e.g. "system")
   Returns: n integers, 1 = added, 0 = already existed.
 ]]
 --@include now.lua
@@ -14,7 +15,7 @@ local prefix, created_at, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local now = now_ms()
 local added = {}
 for i = 0, n - 1 do
-  local base = 4 + i * 6
+  local base = 4 + i * 7
   local id, run_at = ARGV[base], tonumber(ARGV[base + 3])
   local key = prefix .. id
   if redis.call('EXISTS', key) == 1 then
@@ -23,7 +24,8 @@ for i = 0, n - 1 do
     redis.call('HSET', key,
       'job_id', id, 'user_id', ARGV[base + 1], 'status', 'queued', 'progress', '0', 'message', '',
       'created_at', created_at, 'updated_at', created_at, 'error', '',
-      'payload', ARGV[base + 2], 'attempt', '0', 'max_attempts', ARGV[base + 4], 'backoff_ms', ARGV[base + 5])
+      'payload', ARGV[base + 2], 'attempt', '0', 'max_attempts', ARGV[base + 4], 'backoff_ms', ARGV[base + 5],
+      'retry_on', ARGV[base + 6])
     if run_at > now then
       redis.call('HSET', key, 'next_run_at', tostring(run_at))
       redis.call('ZADD', KEYS[2], run_at, id)

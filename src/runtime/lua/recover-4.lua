@@ -5,21 +5,42 @@
 
   KEYS[1] active set   KEYS[2] wait list   KEYS[3] dead set   KEYS[4] events log stream
   ARGV[1] job key prefix   ARGV[2] domain   ARGV[3] channel   ARGV[4] stream max length
-  ARGV[5] max jobs per call   ARGV[6] updated_at (ISO 8601)
-  Returns: { requeued ids, dead ids }
+  ARGV[5] max jobs per call   ARGV[6] updated_at (ISO 8601)   ARGV[7] retention ms (0 = keep)
+  A job whose cancellation was requested is failed (error_kind user) instead of run again.
+  A queue key of the wrong type is set aside first (see guard.lua).
+  Returns: { requeued ids, dead ids, cancelled ids, problems }
 ]]
 --@include now.lua
 --@include json.lua
 --@include emit.lua
+--@include failed_event.lua
+--@include guard.lua
 local prefix, domain, channel, maxlen, limit, updated_at = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6]
+local retention = tonumber(ARGV[7]) or 0
 local now = now_ms()
-local requeued, dead = {}, {}
+local requeued, dead, cancelled, problems = {}, {}, {}, {}
+for i, expected in ipairs({ 'zset', 'list', 'zset' }) do
+  local problem = guard_type(KEYS[i], expected, now)
+  if problem then
+    problems[#problems + 1] = problem
+  end
+end
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
 for _, id in ipairs(expired) do
   redis.call('ZREM', KEYS[1], id)
   local key = prefix .. id
-  local f = redis.call('HMGET', key, 'attempt', 'max_attempts', 'user_id', 'progress', 'status')
-  if f[5] == 'processing' then
+  -- A record overwritten with another type cannot be recovered; dropping it keeps the sweep going.
+  local f = redis.call('TYPE', key).ok ~= 'hash' and {} or redis.call('HMGET', key, 'attempt', 'max_attempts', 'user_id', 'progress', 'status', 'cancel_requested')
+  if f[5] == 'processing' and f[6] == '1' then
+    local message = 'cancelled by request (its worker stopped before it could)'
+    redis.call('HSET', key, 'status', 'failed', 'error', message, 'error_kind', 'user', 'message', message,
+      'last_error', message, 'updated_at', updated_at, 'execution_id', '')
+    if retention > 0 then
+      redis.call('PEXPIRE', key, retention)
+    end
+    emit(KEYS[4], maxlen, channel, failed_event(domain, id, f[3], 'user', message))
+    cancelled[#cancelled + 1] = id
+  elseif f[5] == 'processing' then
     local attempt, max_attempts = tonumber(f[1]) or 0, tonumber(f[2]) or 1
     local common = '"domain":' .. json_quote(domain) .. ',"job_id":' .. json_quote(id) .. ',"user_id":' .. (tonumber(f[3]) or 0)
     if attempt >= max_attempts then
@@ -41,4 +62,4 @@ for _, id in ipairs(expired) do
     end
   end
 end
-return { requeued, dead }
+return { requeued, dead, cancelled, problems }

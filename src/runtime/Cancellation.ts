@@ -1,0 +1,87 @@
+/**
+ * Cancelling a job from any process. A waiting job is failed on the spot by `cancel-4.lua`;
+ * a running one is flagged and a control message goes out on `{domain}:control`, which the
+ * owning worker (subscribed through `listenForCancels`) turns into an interruption of the
+ * job's fiber. The flag covers a worker that missed the message: its next lease renewal
+ * reports the job, and a recovery sweep fails it if the worker died first.
+ */
+import { DateTime, Effect, Queue, Schema, type Scope } from "effect"
+import type { JobDomain } from "../contracts/JobDomain.js"
+import { eventsLogKey, jobKey, queueKeys } from "../contracts/Keys.js"
+import { defaultEventsChannel } from "../contracts/LifecycleEvents.js"
+import { RedisClient } from "./RedisClient.js"
+import { RuntimeConfig } from "./RuntimeConfig.js"
+import { loadLuaScript } from "./redis/LuaScript.js"
+import { RedisError } from "./redis/RedisError.js"
+import { replyArray, replyString } from "./redis/RedisReply.js"
+
+const cancelScript = loadLuaScript(import.meta.url, "cancel-4.lua")
+
+/** The message every cancelled job's failure starts with. */
+export const cancelledMessage = "cancelled by request"
+
+export class JobNotFound extends Schema.TaggedError<JobNotFound>()("JobNotFound", {
+  domain: Schema.String,
+  jobId: Schema.String,
+  message: Schema.String
+}) {}
+
+export const jobNotFound = (domain: JobDomain, jobId: string) =>
+  new JobNotFound({ domain, jobId, message: `no job ${jobId} in domain ${domain} (never enqueued, or its record expired)` })
+
+export const CancelOutcome = Schema.Literals(["cancelled", "requested", "finished"])
+export type CancelOutcome = typeof CancelOutcome.Type
+
+export interface CancelResult {
+  readonly jobId: string
+  /** cancelled: it was waiting and is now failed; requested: its worker was asked to stop it; finished: too late. */
+  readonly outcome: CancelOutcome
+  /** The job's status before the call. */
+  readonly previousStatus: string
+}
+
+/** The control message on `{domain}:control`. */
+export const CancelMessage = Schema.Struct({
+  type: Schema.Literal("cancel"),
+  job_id: Schema.String,
+  execution_id: Schema.optionalKey(Schema.String)
+})
+const decodeCancelMessage = Schema.decodeUnknownEffect(Schema.fromJsonString(CancelMessage))
+
+export const cancelJob = (domain: JobDomain, jobId: string): Effect.Effect<CancelResult, JobNotFound | RedisError, RedisClient | RuntimeConfig> =>
+  Effect.gen(function*() {
+    const redis = yield* RedisClient
+    const settings = yield* RuntimeConfig
+    const keys = queueKeys(domain)
+    const reply = yield* redis.eval(cancelScript, [jobKey(domain, jobId), keys.wait, keys.delayed, eventsLogKey(domain)], [
+      jobId, domain, defaultEventsChannel(domain), keys.control, String(settings.eventsMaxLen),
+      String(settings.retentionMs), DateTime.formatIso(yield* DateTime.now), cancelledMessage
+    ])
+    const [outcome, status] = (replyArray(reply) ?? []).map((r) => replyString(r))
+    if (outcome === "missing") return yield* jobNotFound(domain, jobId)
+    if (outcome === "cancelled" || outcome === "requested" || outcome === "finished") {
+      return { jobId, outcome, previousStatus: status ?? "" }
+    }
+    return yield* new RedisError({ op: "cancel", message: `cancel script returned an unexpected reply: ${JSON.stringify(reply)}` })
+  })
+
+/**
+ * Subscribes to the domain's control channel for the lifetime of the scope and calls
+ * `onCancel` with the id of every job asked to stop. Unreadable messages are logged and skipped.
+ */
+export const listenForCancels = (
+  domain: JobDomain,
+  onCancel: (jobId: string) => Effect.Effect<unknown>
+): Effect.Effect<void, RedisError, RedisClient | Scope.Scope> =>
+  Effect.gen(function*() {
+    const redis = yield* RedisClient
+    const channel = queueKeys(domain).control
+    const messages = yield* redis.subscribe(channel)
+    yield* Queue.take(messages).pipe(
+      Effect.flatMap((m) => decodeCancelMessage(m.message)),
+      Effect.flatMap((m) => onCancel(m.job_id)),
+      Effect.catch((error) => Effect.logWarning(`skipped unreadable message on ${channel}: ${error.message}`)),
+      Effect.forever,
+      Effect.forkScoped
+    )
+  })

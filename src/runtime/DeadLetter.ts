@@ -1,0 +1,119 @@
+/**
+ * The dead letter: jobs that ran out of attempts stay in `{domain}:queue:dead` with their
+ * record (last error, attempts) and do not expire. They can be listed, inspected and
+ * re-enqueued from their first attempt; `retryJob` does the same for any failed job.
+ */
+import { DateTime, Effect, Option, Schema } from "effect"
+import type { ContractError } from "../contracts/ContractError.js"
+import type { JobDomain } from "../contracts/JobDomain.js"
+import { eventsLogKey, jobKey, queueKeys } from "../contracts/Keys.js"
+import { defaultEventsChannel } from "../contracts/LifecycleEvents.js"
+import { jobNotFound, type JobNotFound } from "./Cancellation.js"
+import { type JobRecord, JobStore } from "./JobStore.js"
+import { RedisClient } from "./RedisClient.js"
+import { RuntimeConfig } from "./RuntimeConfig.js"
+import { loadLuaScript } from "./redis/LuaScript.js"
+import { RedisError } from "./redis/RedisError.js"
+import { replyArray, replyNumber, replyString } from "./redis/RedisReply.js"
+
+const requeueScript = loadLuaScript(import.meta.url, "requeue-4.lua")
+
+export class RequeueRefused extends Schema.TaggedError<RequeueRefused>()("RequeueRefused", {
+  jobId: Schema.String,
+  status: Schema.String,
+  message: Schema.String
+}) {}
+
+export interface DeadLetterEntry {
+  readonly jobId: string
+  /** When it ran out of attempts (epoch ms). */
+  readonly deadAt: number
+  readonly attempt: number
+  readonly maxAttempts: number
+  readonly errorKind: string | null
+  readonly lastError: string | null
+}
+
+export interface DeadLetterJob {
+  readonly record: JobRecord
+  /** When it ran out of attempts; None when the job is not in the dead letter. */
+  readonly deadAt: Option.Option<number>
+}
+
+const field = (value: string | undefined): string | null => (value === undefined || value === "" ? null : value)
+
+/** Dead-lettered jobs, oldest first. */
+export const listDeadLetter = (
+  domain: JobDomain,
+  options: { readonly offset?: number; readonly limit?: number } = {}
+): Effect.Effect<ReadonlyArray<DeadLetterEntry>, RedisError, RedisClient> =>
+  Effect.gen(function*() {
+    const redis = yield* RedisClient
+    const offset = Math.max(0, Math.floor(options.offset ?? 0))
+    const limit = Math.max(1, Math.floor(options.limit ?? 100))
+    const flat = replyArray(yield* redis.send("ZRANGE", queueKeys(domain).dead, String(offset), String(offset + limit - 1), "WITHSCORES")) ?? []
+    const ids: Array<readonly [string, number]> = []
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const id = replyString(flat[i] ?? null)
+      if (id !== undefined) ids.push([id, replyNumber(flat[i + 1] ?? null) ?? 0])
+    }
+    if (ids.length === 0) return []
+    const replies = yield* redis.pipeline(ids.map(([id]) =>
+      ["HMGET", jobKey(domain, id), "attempt", "max_attempts", "error_kind", "last_error"] as const))
+    return ids.map(([jobId, deadAt], i): DeadLetterEntry => {
+      const [attempt, maxAttempts, errorKind, lastError] = (replyArray(replies[i] ?? null) ?? []).map((r) => replyString(r))
+      return {
+        jobId,
+        deadAt,
+        attempt: Number(attempt ?? 0) || 0,
+        maxAttempts: Number(maxAttempts ?? 1) || 1,
+        errorKind: field(errorKind),
+        lastError: field(lastError)
+      }
+    })
+  })
+
+/** One job's record and whether it is in the dead letter. */
+export const showDeadLetter = (
+  domain: JobDomain,
+  jobId: string
+): Effect.Effect<DeadLetterJob, JobNotFound | ContractError | RedisError, RedisClient | JobStore> =>
+  Effect.gen(function*() {
+    const redis = yield* RedisClient
+    const store = yield* JobStore
+    const record = yield* store.loadRecord(domain, jobId)
+    if (Option.isNone(record)) return yield* jobNotFound(domain, jobId)
+    const score = replyNumber(yield* redis.send("ZSCORE", queueKeys(domain).dead, jobId))
+    return { record: record.value, deadAt: Option.fromNullishOr(score) }
+  })
+
+const requeue = (domain: JobDomain, jobId: string, mode: "dead" | "failed", message: string) =>
+  Effect.gen(function*() {
+    const redis = yield* RedisClient
+    const settings = yield* RuntimeConfig
+    const keys = queueKeys(domain)
+    const reply = yield* redis.eval(requeueScript, [jobKey(domain, jobId), keys.dead, keys.wait, eventsLogKey(domain)], [
+      jobId, domain, defaultEventsChannel(domain), String(settings.eventsMaxLen),
+      DateTime.formatIso(yield* DateTime.now), mode, message
+    ])
+    const [outcome, status = ""] = (replyArray(reply) ?? []).map((r) => replyString(r) ?? "")
+    switch (outcome) {
+      case "requeued":
+        return
+      case "missing":
+        return yield* jobNotFound(domain, jobId)
+      case "not-dead":
+        return yield* new RequeueRefused({ jobId, status, message: `job ${jobId} is not in the dead letter (status ${status})` })
+      case "not-failed":
+        return yield* new RequeueRefused({ jobId, status, message: `job ${jobId} is ${status}, not failed; only failed jobs run again` })
+    }
+    return yield* new RedisError({ op: "requeue", message: `requeue script returned an unexpected reply: ${JSON.stringify(reply)}` })
+  })
+
+/** Puts a dead-lettered job back on the queue with its attempts reset. */
+export const requeueDeadLetter = (domain: JobDomain, jobId: string) =>
+  requeue(domain, jobId, "dead", "requeued from dead letter")
+
+/** Runs any failed job again (dead-lettered, a user error, a cancellation) from its first attempt. */
+export const retryJob = (domain: JobDomain, jobId: string) =>
+  requeue(domain, jobId, "failed", "retry requested")

@@ -1,0 +1,18 @@
+-- A queue key holding the wrong type (written by hand, or by another program) would make every
+-- script that touches it fail. It is renamed aside (`<key>:corrupt:<ms>`) and reported instead.
+-- Where RENAME is unavailable (a minimal Redis implementation), a string value is kept in the
+-- report and the key is deleted.
+local function guard_type(key, expected, now)
+  local kind = redis.call('TYPE', key).ok
+  if kind == 'none' or kind == expected then
+    return nil
+  end
+  local aside = key .. ':corrupt:' .. now
+  local renamed = redis.pcall('RENAME', key, aside)
+  if type(renamed) == 'table' and renamed.err then
+    local value = kind == 'string' and (': "' .. string.sub(redis.call('GET', key), 1, 200) .. '"') or ''
+    redis.call('DEL', key)
+    return key .. ' was a ' .. kind .. ', not a ' .. expected .. '; removed' .. value
+  end
+  return key .. ' was a ' .. kind .. ', not a ' .. expected .. '; renamed to ' .. aside
+end
