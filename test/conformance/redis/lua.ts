@@ -123,6 +123,10 @@ export const lua = (it: SuiteIt) => {
         yield* evalError("ERR Error compiling script (new function): user_script:1: unexpected symbol near", "return 1 +")
         yield* evalError("ERR This Redis command is not allowed from script", "return redis.call('blpop', 'l', 0)")
         yield* evalError("ERR This Redis command is not allowed from script", "return redis.call('eval', 'return 1', 0)")
+        yield* evalError(
+          "ERR xread command is not allowed with BLOCK option from scripts",
+          "return redis.call('xread', 'BLOCK', '10', 'STREAMS', 'nostream', '0')"
+        )
         yield* evalError("ERR Unknown Redis command called from script", "return redis.call('nosuch')")
         yield* evalReply("ERR Wrong number of args calling Redis command from script", "return redis.pcall('hset', 'h').err")
       }))

@@ -102,6 +102,9 @@ const xread = (ctx: CommandContext, args: ReadonlyArray<string>): Reply | WouldB
     } else if (option === "STREAMS") break
     else throw syntaxError()
   }
+  if (block !== undefined && ctx.inScript) {
+    throw new CommandError("ERR xread command is not allowed with BLOCK option from scripts")
+  }
   const rest = args.slice(i + 1)
   if (i >= args.length || rest.length === 0 || rest.length % 2 !== 0) {
     throw new CommandError("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.")
