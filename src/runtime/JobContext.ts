@@ -74,7 +74,8 @@ export class JobContext extends Context.Service<JobContext, JobContextService>()
       const log = eventsLogKey(info.domain)
       let progress = 0
 
-      const lost = Effect.fail(new LeaseLost({
+      // Built only when a write is refused: an error captures a stack trace, too dear for every job.
+      const lost = Effect.failSync(() => new LeaseLost({
         jobId: info.jobId,
         executionId: info.executionId,
         message: `job ${info.jobId}: execution ${info.executionId} no longer owns the job (lease expired or cancelled)`
