@@ -6,6 +6,10 @@ import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Cause, Console, Effect, Exit, Layer } from "effect"
 import { CliError, Command } from "effect/cli"
 import { appLayer } from "./cli/AppLayer.js"
+import { cancelCommand } from "./cli/cancel.js"
+import { deadLetterCommand } from "./cli/deadLetter.js"
+import { retryCommand } from "./cli/retry.js"
+import { schedulesCommand } from "./cli/schedules.js"
 import { demoCommand } from "./cli/demo.js"
 import { enqueueCommand } from "./cli/enqueue.js"
 import { eventsCommand } from "./cli/events.js"
@@ -16,7 +20,8 @@ import { workerCommand } from "./cli/worker.js"
 
 const jobs = Command.make("jobs").pipe(
   Command.withDescription("Job and event runtime on Effect and Redis"),
-  Command.withSubcommands([workerCommand, enqueueCommand, statusCommand, eventsCommand, demoCommand, watchCommand, serveCommand])
+  Command.withSubcommands([workerCommand, enqueueCommand, statusCommand, eventsCommand, demoCommand, watchCommand, serveCommand,
+    cancelCommand, retryCommand, deadLetterCommand, schedulesCommand])
 )
 
 const errorLine = (cause: Cause.Cause<unknown>): string => {

@@ -1,8 +1,11 @@
+import { randomUUID } from "node:crypto"
 import { Console, DateTime, Effect, Option, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
 import { ContractError } from "../contracts/ContractError.js"
 import { findJob } from "../domains/registry.js"
+import type { ErrorKind } from "../contracts/JobDomain.js"
 import { JobQueue } from "../runtime/JobQueue.js"
+import { addSchedule } from "../runtime/Schedules.js"
 import { domainFlag } from "./flags.js"
 
 const parsePayload = (text: string) =>
@@ -16,6 +19,20 @@ const parseRunAt = (text: string) =>
     onSome: (dt) => Effect.succeed(DateTime.toEpochMillis(dt))
   })
 
+const parseRetryOn = (text: string) => {
+  const kinds = text.split(",").map((k) => k.trim()).filter((k) => k !== "")
+  const known: Array<ErrorKind> = []
+  for (const kind of kinds) {
+    if (kind !== "user" && kind !== "system") {
+      return Effect.fail(new ContractError({ contract: "retry-on", message: `--retry-on takes user and/or system, got "${kind}"` }))
+    }
+    known.push(kind)
+  }
+  return Effect.succeed(known)
+}
+
+const usage = (message: string) => new ContractError({ contract: "enqueue", message })
+
 export const enqueueCommand = Command.make("enqueue", {
   domain: domainFlag,
   userId: Flag.Int("user-id").pipe(Flag.withDescription("Integer id of the user the job belongs to")),
@@ -23,12 +40,42 @@ export const enqueueCommand = Command.make("enqueue", {
   jobId: Flag.String("job-id").pipe(Flag.withDescription("Your own job id; enqueueing it twice adds the job once"), Flag.optional),
   delay: Flag.Int("delay").pipe(Flag.withDescription("Start no earlier than this many milliseconds from now"), Flag.optional),
   runAt: Flag.String("run-at").pipe(Flag.withDescription("Start no earlier than this ISO 8601 time"), Flag.optional),
-  maxAttempts: Flag.Int("max-attempts").pipe(Flag.withDescription("Attempts before the job goes to dead letter"), Flag.optional)
+  maxAttempts: Flag.Int("max-attempts").pipe(Flag.withDescription("Attempts before the job goes to dead letter"), Flag.optional),
+  backoffMs: Flag.Int("backoff-ms").pipe(Flag.withDescription("First retry delay; later ones double, with jitter"), Flag.optional),
+  retryOn: Flag.String("retry-on").pipe(
+    Flag.withDescription("Error kinds that are retried: system (default), user, or user,system; empty for none"),
+    Flag.optional
+  ),
+  every: Flag.Int("every").pipe(
+    Flag.withDescription("Repeat: run every this many milliseconds (--job-id names the schedule)"),
+    Flag.optional
+  ),
+  cron: Flag.String("cron").pipe(
+    Flag.withDescription("Repeat: run on this cron expression, UTC, 5 or 6 fields (--job-id names the schedule)"),
+    Flag.optional
+  )
 }, (flags) =>
   Effect.gen(function*() {
     const payload = yield* parsePayload(flags.payload)
     const job = yield* findJob(flags.domain)
     yield* job.validatePayload(payload)
+    if (Option.isSome(flags.every) || Option.isSome(flags.cron)) {
+      if (Option.isSome(flags.delay) || Option.isSome(flags.runAt)) {
+        return yield* usage("--every/--cron cannot be combined with --delay/--run-at")
+      }
+      const name = Option.getOrElse(flags.jobId, () => randomUUID().slice(0, 8))
+      yield* addSchedule(flags.domain, {
+        name,
+        anchor_ms: Date.now(),
+        user_id: flags.userId,
+        payload: yield* Schema.decodeUnknownEffect(Schema.Json)(payload).pipe(Effect.mapError(() => usage("payload is not JSON"))),
+        ...(Option.isSome(flags.every) ? { every_ms: flags.every.value } : {}),
+        ...(Option.isSome(flags.cron) ? { cron: flags.cron.value } : {}),
+        ...(Option.isSome(flags.maxAttempts) ? { max_attempts: flags.maxAttempts.value } : {})
+      })
+      yield* Console.log(`schedule ${name}: workers of ${flags.domain} enqueue it as repeat:${name}:<time>`)
+      return
+    }
     const runAt = Option.isSome(flags.runAt)
       ? yield* parseRunAt(flags.runAt.value)
       : Option.isSome(flags.delay) ? Date.now() + flags.delay.value : undefined
@@ -39,7 +86,9 @@ export const enqueueCommand = Command.make("enqueue", {
       payload,
       ...(Option.isSome(flags.jobId) ? { jobId: flags.jobId.value } : {}),
       ...(runAt === undefined ? {} : { runAt }),
-      ...(Option.isSome(flags.maxAttempts) ? { maxAttempts: flags.maxAttempts.value } : {})
+      ...(Option.isSome(flags.maxAttempts) ? { maxAttempts: flags.maxAttempts.value } : {}),
+      ...(Option.isSome(flags.backoffMs) ? { backoffMs: flags.backoffMs.value } : {}),
+      ...(Option.isSome(flags.retryOn) ? { retryOn: yield* parseRetryOn(flags.retryOn.value) } : {})
     })
     yield* Console.log(result.jobId)
     if (!result.added) yield* Console.error(`job ${result.jobId} already existed; not added again`)

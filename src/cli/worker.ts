@@ -2,6 +2,7 @@ import { Console, Effect, Metric, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { findJob } from "../domains/registry.js"
 import { startHttpServer } from "../http/HttpServer.js"
+import { runScheduler } from "../runtime/Schedules.js"
 import { jobMetrics } from "../runtime/WorkerMetrics.js"
 import { domainFlag } from "./flags.js"
 
@@ -26,6 +27,8 @@ export const workerCommand = Command.make("worker", {
       yield* Effect.forEach(Object.values(counters), (counter) => Metric.update(counter, 0))
       return yield* job.startWorker({ concurrency, graceMs })
     }).pipe(Effect.provideService(Metric.CurrentMetricAttributes, { domain }))
+    // Every worker enqueues its domain's repeatable jobs; their ids make that safe to do many times.
+    yield* runScheduler(domain)
     if (Option.isSome(httpPort)) {
       const server = yield* startHttpServer({ port: httpPort.value, domains: [domain], workers: [{ domain, running: worker.running }] })
       yield* Console.log(`health and metrics on ${server.url} (/healthz /readyz /metrics)`)
