@@ -8,14 +8,22 @@ import type { RedisConnection, RedisMessage } from "../RedisClient.js"
 import type { LuaScript } from "./LuaScript.js"
 import { Engine } from "./memory/Engine.js"
 import { LuaScripts, makeLuaEngine } from "./memory/lua.js"
-import { type Reply, StatusReply } from "./memory/types.js"
+import { NestedErrorReply, type Reply, StatusReply } from "./memory/types.js"
 import { RedisError } from "./RedisError.js"
 import type { RedisReply } from "./RedisReply.js"
 
-const toRedisReply = (reply: Reply): RedisReply => {
+/** Undefined for what ioredis cannot decode either (an error nested in a script's array). */
+const toRedisReply = (reply: Reply): RedisReply | undefined => {
   if (reply instanceof StatusReply) return reply.text
+  if (reply instanceof NestedErrorReply) return undefined
   if (typeof reply === "string" || typeof reply === "number" || reply === null) return reply
-  return reply.map(toRedisReply)
+  const out: Array<RedisReply> = []
+  for (const item of reply) {
+    const converted = toRedisReply(item)
+    if (converted === undefined) return undefined
+    out.push(converted)
+  }
+  return out
 }
 
 const failure = (op: string, message: string) => new RedisError({ op, message: `redis ${op} failed: ${message}` })
@@ -46,7 +54,12 @@ const run = (engine: Engine, command: string, args: ReadonlyArray<string>): Effe
   const attempt = (current: ReadonlyArray<string>, deadline: number | undefined, first: boolean): Effect.Effect<RedisReply, RedisError> =>
     Effect.suspend(() => {
       const outcome = engine.execute(command, current)
-      if (outcome._tag === "Reply") return Effect.succeed(toRedisReply(outcome.reply))
+      if (outcome._tag === "Reply") {
+        const reply = toRedisReply(outcome.reply)
+        return reply === undefined
+          ? Effect.fail(new RedisError({ op, message: `redis ${op} returned an unexpected reply` }))
+          : Effect.succeed(reply)
+      }
       if (outcome._tag === "Error") return Effect.fail(failure(op, outcome.message))
       const until = first ? outcome.block.deadline : deadline
       if (until !== undefined && until <= Date.now()) return Effect.succeed(null)

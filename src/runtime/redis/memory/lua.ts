@@ -9,7 +9,7 @@ import { LuaFactory, type LuaEngine } from "wasmoon"
 import type { ScriptHost } from "./command.js"
 import { luaCompat } from "./luaCompat.js"
 import { luaPrelude } from "./luaPrelude.js"
-import { CommandError, type Reply, StatusReply } from "./types.js"
+import { CommandError, NestedErrorReply, type Reply, StatusReply } from "./types.js"
 
 /** Runs one command for a script; returns the reply or a CommandError (never throws). */
 export type ScriptCommandRunner = (args: ReadonlyArray<string>) => Reply | CommandError
@@ -19,12 +19,9 @@ let factory: LuaFactory | undefined
 
 export const sha1hex = (text: string): string => createHash("sha1").update(text).digest("hex")
 
-/** An error reply returned (not raised) by a script: an error at the top, plain text when nested. */
-class ScriptErrorReply extends StatusReply {}
-
 /** Redis reply → the value Lua sees: nil → false, status → {ok=}, error → {err=}. */
 const toLua = (reply: Reply | CommandError): unknown => {
-  if (reply instanceof CommandError) return { err: reply.message }
+  if (reply instanceof CommandError || reply instanceof NestedErrorReply) return { err: reply.message }
   if (reply === null) return false
   if (reply instanceof StatusReply) return { ok: reply.text }
   if (Array.isArray(reply)) return reply.map(toLua)
@@ -41,7 +38,7 @@ const readTape = (tape: ReadonlyArray<unknown>, position: number): readonly [Rep
   if (tag === "$") return [String(value), position + 2]
   if (tag === ":") return [Number(value), position + 2]
   if (tag === "+") return [new StatusReply(String(value)), position + 2]
-  if (tag === "-") return [new ScriptErrorReply(String(value)), position + 2]
+  if (tag === "-") return [new NestedErrorReply(String(value)), position + 2]
   if (tag === "*") {
     const items: Array<Reply> = []
     let next = position + 2
@@ -139,7 +136,7 @@ export class LuaScripts implements ScriptHost {
       : result === true
       ? readTape(this.tape, 0)[0]
       : null
-    if (reply instanceof ScriptErrorReply) throw new CommandError(reply.text)
+    if (reply instanceof NestedErrorReply) throw new CommandError(reply.message)
     return reply
   }
 }

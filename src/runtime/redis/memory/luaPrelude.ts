@@ -68,10 +68,11 @@ end
 -- Lua value -> Redis reply. Primitives go back as they are (nil as false); a table is written
 -- as a flat tape of tags and values (* count, $ bulk, : integer, + status, - error, _ nil) handed
 -- to JS in chunks, because passing primitives is far cheaper than converting tables.
+-- C's (long long) cast as Redis applies it: out of range and NaN become the minimum integer.
 local function integer_of(value)
-  if value ~= value then return 0 end
+  if value ~= value then return math.mininteger end
   local truncated = value >= 0 and math.floor(value) or math.ceil(value)
-  return math.tointeger(truncated) or 0
+  return math.tointeger(truncated) or math.mininteger
 end
 
 local function write_tape(value, tape, n)
@@ -195,12 +196,18 @@ local base = {
   redis = redis_lib,
   cjson = { encode = json_encode, decode = json_decode, null = json_null },
   string = compat.string, table = compat.table, math = compat.math, bit = compat.bit, coroutine = coroutine,
-  assert = assert, error = error, ipairs = ipairs, pairs = pairs, next = next, select = select,
+  assert = assert, ipairs = ipairs, pairs = pairs, next = next, select = select,
   tonumber = tonumber, tostring = compat.tostring, type = type, unpack = table.unpack,
   gcinfo = function() return collectgarbage("count") end, collectgarbage = collectgarbage, _VERSION = "Lua 5.1",
   rawget = rawget, rawset = rawset, rawequal = rawequal, rawlen = rawlen,
   setmetatable = setmetatable, getmetatable = getmetatable,
   pcall = script_pcall, xpcall = script_xpcall,
+  error = function(message, level)
+    level = level or 1
+    if type(message) == "number" then message = compat.tostring(message) end
+    if level > 0 then level = level + 1 end
+    error(message, level)
+  end,
   KEYS = {}, ARGV = {},
 }
 base._G = base
@@ -237,6 +244,12 @@ function __has_script(sha) return scripts[sha] ~= nil end
 
 function __flush_scripts() scripts = {} end
 
+-- Lua 5.4 words runtime errors as "attempt to index a nil value (local 't')"; 5.1, which
+-- Redis runs, as "attempt to index local 't' (a nil value)".
+local function as_lua51_message(message)
+  return (message:gsub("attempt to ([%w ]-) an? (%w+) value %((%w+) '([^']*)'%)", "attempt to %1 %3 '%4' (a %2 value)"))
+end
+
 local function user_line()
   for level = 2, 64 do
     local info = debug.getinfo(level, "Sl")
@@ -259,7 +272,7 @@ function __run_script_tables(sha, keys, argv)
   local ok, result = raw_xpcall(scripts[sha], function(e)
     local line = user_line()
     if type(e) == "table" and type(e.err) == "string" then return { failed = { err = e.err, line = line } } end
-    return { failed = { err = "ERR " .. tostring(e), line = line } }
+    return { failed = { err = "ERR " .. as_lua51_message(tostring(e)), line = line } }
   end)
   if ok then return to_reply(result) end
   return result

@@ -12,7 +12,15 @@ export class StatusReply {
   constructor(readonly text: string) {}
 }
 
-export type Reply = string | number | null | StatusReply | ReadonlyArray<Reply>
+/**
+ * An error reply a script put inside an array. At the top of a script's reply it is the
+ * command's error; nested, ioredis cannot decode it, so MemoryClient reports it the same way.
+ */
+export class NestedErrorReply {
+  constructor(readonly message: string) {}
+}
+
+export type Reply = string | number | null | StatusReply | NestedErrorReply | ReadonlyArray<Reply>
 
 export const OK = new StatusReply("OK")
 
