@@ -17,7 +17,7 @@ import { type RedisReply, replyArray, replyNumber, replyString } from "./redis/R
 
 const scripts = {
   enqueue: loadLuaScript(import.meta.url, "enqueue-2.lua"),
-  claim: loadLuaScript(import.meta.url, "claim-4.lua"),
+  claim: loadLuaScript(import.meta.url, "claim-5.lua"),
   extend: loadLuaScript(import.meta.url, "extend-1.lua"),
   recover: loadLuaScript(import.meta.url, "recover-4.lua")
 }
@@ -200,8 +200,10 @@ export class JobQueue extends Context.Service<JobQueue, {
     const claim = (domain: JobDomain, max: number, workerId: string) =>
       Effect.gen(function*() {
         const keys = queueKeys(domain)
-        const reply = yield* redis.eval(scripts.claim, [keys.wait, keys.active, keys.delayed, keys.invalid], [
-          jobKeyPrefix(domain), String(max), String(settings.leaseMs), workerId, yield* nowIso
+        // The claim also emits each job's started event (see claim-5.lua).
+        const reply = yield* redis.eval(scripts.claim, [keys.wait, keys.active, keys.delayed, keys.invalid, eventsLogKey(domain)], [
+          jobKeyPrefix(domain), String(max), String(settings.leaseMs), workerId, yield* nowIso,
+          domain, defaultEventsChannel(domain), String(settings.eventsMaxLen)
         ])
         const claimed = parseClaimed(reply)
         return claimed ?? (yield* unexpected("claim", reply))

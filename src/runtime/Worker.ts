@@ -132,7 +132,7 @@ export const startWorker = <P, R>(
         yield* Metric.update(jobMetrics.started, 1)
         yield* Effect.ensuring(
           Effect.gen(function*() {
-            yield* ctx.publishStarted
+            // The started event was emitted by the claim itself (claim-5.lua).
             if (!Number.isSafeInteger(job.userId)) {
               yield* ctx.publishFailed("user", `job record ${domain}:job:${job.jobId} has a non-integer user_id`)
               return

@@ -5,16 +5,27 @@
   invalid list instead of stopping the worker; ids whose record is no longer queued
   (cancelled while waiting, duplicates) are dropped. A record with an unknown status, and a
   queue key of the wrong type, are set aside and reported too.
+  Each claimed job's started event is emitted here, in the same script as the claim, so a
+  job costs no separate round trip to say it started.
 
   KEYS[1] wait list   KEYS[2] active sorted set   KEYS[3] delayed sorted set   KEYS[4] invalid list
+  KEYS[5] events log stream
   ARGV[1] job key prefix   ARGV[2] max jobs   ARGV[3] lease ms   ARGV[4] worker id   ARGV[5] updated_at (ISO 8601)
+  ARGV[6] domain (event type prefix and queue name)   ARGV[7] channel   ARGV[8] stream max length
+  Events: {domain}.job.started.v1 per claimed job whose user_id is an integer (the worker fails
+  the others as bad records).
   Returns: { claimed, invalid }
     claimed: 8 values per job: job_id, execution_id, attempt, user_id, payload, max_attempts, backoff_ms, retry_on
     invalid: 2 values per entry: raw entry, reason
 ]]
 --@include now.lua
 --@include guard.lua
+--@include json.lua
+--@include emit.lua
 local prefix, max, lease, worker, updated_at = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local domain, channel, maxlen = ARGV[6], ARGV[7], ARGV[8]
+local started_head = '{"type":' .. json_quote(domain .. '.job.started.v1') .. ',"domain":' .. json_quote(domain) .. ',"job_id":'
+local started_tail = ',"queue":' .. json_quote(domain) .. '}'
 local now = now_ms()
 local claimed, invalid = {}, {}
 for i, expected in ipairs({ 'list', 'zset', 'zset', 'list' }) do
@@ -60,15 +71,22 @@ while #claimed < max * 8 do
       else
         local attempt = redis.call('HINCRBY', key, 'attempt', 1)
         local execution = worker .. '/' .. attempt
+        local max_attempts = fields[4] or '1'
+        local message = attempt > 1 and ('started (attempt ' .. attempt .. ' of ' .. max_attempts .. ')') or 'started'
         redis.call('HSET', key, 'status', 'processing', 'execution_id', execution, 'worker', worker,
-          'updated_at', updated_at, 'next_run_at', '')
+          'updated_at', updated_at, 'next_run_at', '', 'message', message)
         redis.call('ZADD', KEYS[2], now + lease, id)
+        local user_id = tonumber(fields[2])
+        if user_id and user_id == math.floor(user_id) and math.abs(user_id) < 1e15 then
+          emit(KEYS[5], maxlen, channel,
+            started_head .. json_quote(id) .. ',"user_id":' .. string.format('%d', user_id) .. started_tail)
+        end
         claimed[#claimed + 1] = id
         claimed[#claimed + 1] = execution
         claimed[#claimed + 1] = attempt
         claimed[#claimed + 1] = fields[2]
         claimed[#claimed + 1] = fields[3]
-        claimed[#claimed + 1] = fields[4] or '1'
+        claimed[#claimed + 1] = max_attempts
         claimed[#claimed + 1] = fields[5] or '0'
         claimed[#claimed + 1] = fields[6] or 'system'
       end
