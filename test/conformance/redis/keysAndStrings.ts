@@ -53,6 +53,23 @@ export const keysAndStrings = (it: SuiteIt) => {
         yield* expectReply(3, "DBSIZE")
       }))
 
+    it.effect("RENAME keeps the value and its TTL; RENAMENX refuses an existing target", () =>
+      Effect.gen(function*() {
+        yield* flush
+        yield* send("SET", "a", "1", "EX", "100")
+        yield* send("HSET", "target", "f", "v")
+        yield* expectReply("OK", "RENAME", "a", "target")
+        yield* expectReply("1", "GET", "target")
+        const ttl = yield* send("TTL", "target")
+        assert.isTrue(typeof ttl === "number" && ttl > 90)
+        yield* expectReply(0, "EXISTS", "a")
+        yield* expectError("ERR no such key", "RENAME", "a", "b")
+        yield* send("SET", "other", "x")
+        yield* expectReply(0, "RENAMENX", "target", "other")
+        yield* expectReply(1, "RENAMENX", "target", "fresh")
+        yield* expectReply(["1", "x"], "MGET", "fresh", "other")
+      }))
+
     it.effect("KEYS and SCAN with MATCH and COUNT", () =>
       Effect.gen(function*() {
         yield* flush
@@ -149,6 +166,21 @@ export const keysAndStrings = (it: SuiteIt) => {
         yield* expectError(WRONGTYPE, "SET", "h", "v", "GET")
         yield* expectError(WRONGTYPE, "GET", "h")
         yield* expectReply(["v6", null, null], "MGET", "k", "h", "missing")
+      }))
+
+    it.effect("SETNX, SETEX, GETSET, APPEND", () =>
+      Effect.gen(function*() {
+        yield* flush
+        yield* expectReply(1, "SETNX", "k", "v")
+        yield* expectReply(0, "SETNX", "k", "w")
+        yield* expectReply("v", "GETSET", "k", "w")
+        yield* expectReply(4, "APPEND", "k", "xyz")
+        yield* expectReply("wxyz", "GET", "k")
+        yield* expectReply("OK", "SETEX", "t", "100", "v")
+        const ttl = yield* send("TTL", "t")
+        assert.isTrue(typeof ttl === "number" && ttl > 90)
+        yield* expectError("ERR invalid expire time in 'setex' command", "SETEX", "t", "0", "v")
+        yield* expectError(NOT_INTEGER, "SETEX", "t", "x", "v")
       }))
 
     it.effect("INCR, INCRBY, DECR and their errors", () =>

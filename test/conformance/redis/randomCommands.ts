@@ -45,16 +45,21 @@ export const randomCommand = (random: ReturnType<typeof makeRandom>): Array<stri
     "SADD", "SREM", "SCARD", "SISMEMBER", "SMISMEMBER",
     "ZADD", "ZREM", "ZSCORE", "ZMSCORE", "ZRANK", "ZREVRANK", "ZINCRBY", "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE",
     "ZCOUNT", "ZREMRANGEBYSCORE", "ZREMRANGEBYRANK", "ZREVRANGE", "ZPOPMIN", "ZPOPMAX", "ZCARD",
-    "XADD", "XRANGE", "XREVRANGE", "XLEN", "XTRIM", "XDEL", "XREAD", "EVAL", "DBSIZE"
+    "XADD", "XRANGE", "XREVRANGE", "XLEN", "XTRIM", "XDEL", "XREAD", "EVAL", "DBSIZE",
+    "RENAME", "RENAMENX", "SETNX", "SETEX", "GETSET", "APPEND"
   ])
   switch (command) {
     case "SET":
       return ["SET", k, value(), ...maybe(0.5, [pick(["NX", "XX", "GET", "KEEPTTL"])])]
+    case "SETNX": case "GETSET": case "APPEND":
+      return [command, k, value()]
+    case "SETEX":
+      return ["SETEX", k, pick(["100", "0", "x"]), value()]
     case "SETX":
       return ["SET", k, value(), pick(["EX", "PX", "NX", "XX", "GET"]), pick(["100", "0", "-1", "x", "1000"])]
     case "INCRBY":
       return ["INCRBY", k, pick(["1", "-2", "x", "9223372036854775807", "1.5"])]
-    case "DEL": case "EXISTS": case "MGET": case "RPOPLPUSH":
+    case "DEL": case "EXISTS": case "MGET": case "RPOPLPUSH": case "RENAME": case "RENAMENX":
       return [command, k, pick(KEYS)]
     case "HSET":
       return ["HSET", k, pick(["f", "g", "h"]), value(), ...maybe(0.3, ["g", value()])]

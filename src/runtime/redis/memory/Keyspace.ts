@@ -136,6 +136,16 @@ export class Keyspace {
     if (size === 0) this.entries.delete(key)
   }
 
+  /** Moves a live key (value and expiry) to `to`, replacing whatever `to` held. */
+  rename(from: string, to: string): boolean {
+    const entry = this.entry(from)
+    if (entry === undefined) return false
+    this.entries.delete(from)
+    this.entries.delete(to)
+    this.entries.set(to, entry)
+    return true
+  }
+
   expiresAt(key: string): number | undefined {
     return this.entry(key)?.expiresAt
   }

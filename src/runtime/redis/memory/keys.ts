@@ -37,6 +37,12 @@ const ttl = (divisor: number) => (ctx: CommandContext, args: ReadonlyArray<strin
   return divisor === 1 ? remaining : Math.round(remaining / divisor)
 }
 
+const expireTime = (ctx: CommandContext, key: string, divisor: number): Reply => {
+  if (!ctx.ks.has(key)) return -2
+  const deadline = ctx.ks.expiresAt(key)
+  return deadline === undefined ? -1 : Math.floor(deadline / divisor)
+}
+
 const scan = (ctx: CommandContext, args: ReadonlyArray<string>): Reply => {
   const cursor = parseInteger(arg(args, 0), () => new CommandError("ERR invalid cursor"))
   let pattern: string | undefined
@@ -116,6 +122,26 @@ export const keyCommands: CommandTable = {
       return 1
     }
   },
+  rename: {
+    arity: 3,
+    write: true,
+    run: (ctx, args) => {
+      if (!ctx.ks.rename(arg(args, 0), arg(args, 1))) throw new CommandError("ERR no such key")
+      return OK
+    }
+  },
+  renamenx: {
+    arity: 3,
+    write: true,
+    run: (ctx, args) => {
+      if (!ctx.ks.has(arg(args, 0))) throw new CommandError("ERR no such key")
+      if (ctx.ks.has(arg(args, 1))) return 0
+      ctx.ks.rename(arg(args, 0), arg(args, 1))
+      return 1
+    }
+  },
+  expiretime: { arity: 2, run: (ctx, args) => expireTime(ctx, arg(args, 0), 1000) },
+  pexpiretime: { arity: 2, run: (ctx, args) => expireTime(ctx, arg(args, 0), 1) },
   ttl: { arity: 2, run: ttl(1000) },
   pttl: { arity: 2, run: ttl(1) },
   publish: { arity: 3, run: (ctx, args) => ctx.publish(arg(args, 0), arg(args, 1)) }

@@ -34,6 +34,12 @@ const set = (ctx: CommandContext, args: ReadonlyArray<string>): Reply => {
   return returnOld ? old : OK
 }
 
+/** SETEX/PSETEX: SET with a mandatory positive TTL, named in its own error message. */
+const setWithTtl = (ctx: CommandContext, args: ReadonlyArray<string>, unit: "EX" | "PX", name: string): Reply => {
+  if (parseInteger(arg(args, 1)) <= 0) throw new CommandError(`ERR invalid expire time in '${name}' command`)
+  return set(ctx, [arg(args, 0), arg(args, 2), unit, arg(args, 1)])
+}
+
 const incrementBy = (ctx: CommandContext, key: string, delta: string): Reply => {
   const current = ctx.ks.str(key)
   if (current !== undefined && !isInteger(current)) throw notInteger()
@@ -69,6 +75,31 @@ export const stringCommands: CommandTable = {
       if (args.length % 2 !== 0) throw new CommandError("ERR wrong number of arguments for 'mset' command")
       for (let i = 0; i < args.length; i += 2) ctx.ks.put(arg(args, i), { kind: "string", value: arg(args, i + 1) })
       return OK
+    }
+  },
+  setnx: {
+    arity: 3,
+    write: true,
+    run: (ctx, args) => (set(ctx, [arg(args, 0), arg(args, 1), "NX"]) === null ? 0 : 1)
+  },
+  setex: {
+    arity: 4,
+    write: true,
+    run: (ctx, args) => setWithTtl(ctx, args, "EX", "setex")
+  },
+  psetex: {
+    arity: 4,
+    write: true,
+    run: (ctx, args) => setWithTtl(ctx, args, "PX", "psetex")
+  },
+  getset: { arity: 3, write: true, run: (ctx, args) => set(ctx, [arg(args, 0), arg(args, 1), "GET"]) },
+  append: {
+    arity: 3,
+    write: true,
+    run: (ctx, args) => {
+      const value = (ctx.ks.str(arg(args, 0)) ?? "") + arg(args, 1)
+      ctx.ks.put(arg(args, 0), { kind: "string", value }, true)
+      return new TextEncoder().encode(value).length
     }
   },
   strlen: { arity: 2, run: (ctx, args) => new TextEncoder().encode(ctx.ks.str(arg(args, 0)) ?? "").length },
