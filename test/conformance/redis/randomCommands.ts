@@ -46,13 +46,32 @@ export const randomCommand = (random: ReturnType<typeof makeRandom>): Array<stri
     "ZADD", "ZREM", "ZSCORE", "ZMSCORE", "ZRANK", "ZREVRANK", "ZINCRBY", "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE",
     "ZCOUNT", "ZREMRANGEBYSCORE", "ZREMRANGEBYRANK", "ZREVRANGE", "ZPOPMIN", "ZPOPMAX", "ZCARD",
     "XADD", "XRANGE", "XREVRANGE", "XLEN", "XTRIM", "XDEL", "XREAD", "EVAL", "DBSIZE",
-    "RENAME", "RENAMENX", "SETNX", "SETEX", "GETSET", "APPEND"
+    "RENAME", "RENAMENX", "SETNX", "SETEX", "GETSET", "APPEND",
+    "EXPIRE", "PEXPIRE", "PERSIST", "TTL", "PTTL", "KEYS", "SMEMBERS", "BLOCKING"
   ])
   switch (command) {
     case "SET":
       return ["SET", k, value(), ...maybe(0.5, [pick(["NX", "XX", "GET", "KEEPTTL"])])]
     case "SETNX": case "GETSET": case "APPEND":
       return [command, k, value()]
+    case "EXPIRE":
+      return ["EXPIRE", k, pick(["100", "0", "-1", "x", "200"]), ...maybe(0.4, [pick(["NX", "XX", "GT", "LT"])])]
+    case "PEXPIRE":
+      return ["PEXPIRE", k, pick(["100000", "50000", "x"])]
+    case "KEYS":
+      return ["KEYS", pick(["*", "[a-l]", "?", "h*", "x"])]
+    case "BLOCKING": {
+      // Short timeouts: these mostly find data; when they do not, both sides wait 10 ms.
+      if (random.next() > 0.15) return ["LLEN", k]
+      return pick([
+        ["BLPOP", k, pick(KEYS), "0.01"],
+        ["BRPOP", k, "0.01"],
+        ["BLMOVE", k, pick(KEYS), pick(["LEFT", "RIGHT"]), pick(["LEFT", "RIGHT"]), "0.01"],
+        ["BZPOPMIN", k, pick(KEYS), "0.01"],
+        ["BZPOPMAX", k, "0.01"],
+        ["BRPOPLPUSH", k, pick(KEYS), "0.01"]
+      ])
+    }
     case "SETEX":
       return ["SETEX", k, pick(["100", "0", "x"]), value()]
     case "SETX":
