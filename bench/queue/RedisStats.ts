@@ -9,6 +9,8 @@ export interface RedisCost {
   /** Commands by name, for bench/README.md's per-job command list. */
   readonly byCommand: Readonly<Record<string, number>>
   readonly cpuMs: number
+  /** Socket reads the server processed: about one per client write (a command or a pipelined batch). */
+  readonly socketReads: number
 }
 
 /** The harness's own admin commands, left out of the counts. */
@@ -22,6 +24,7 @@ const parseInfo = (text: string): Map<string, string> =>
 
 export class RedisStats {
   private cpuAtReset = 0
+  private readsAtReset = 0
   private constructor(private readonly client: IORedis) {}
 
   static connect = async (url: string): Promise<RedisStats> => {
@@ -29,6 +32,9 @@ export class RedisStats {
     await client.connect()
     return new RedisStats(client)
   }
+
+  private socketReads = async (): Promise<number> =>
+    Number(parseInfo(await this.client.info("stats")).get("total_reads_processed") ?? 0)
 
   private cpuMs = async (): Promise<number> => {
     const info = parseInfo(await this.client.info("cpu"))
@@ -40,6 +46,7 @@ export class RedisStats {
     await this.client.flushall()
     await this.client.config("RESETSTAT")
     this.cpuAtReset = await this.cpuMs()
+    this.readsAtReset = await this.socketReads()
   }
 
   read = async (): Promise<RedisCost> => {
@@ -53,7 +60,12 @@ export class RedisStats {
       byCommand[name] = calls
       commands += calls
     }
-    return { commands, byCommand, cpuMs: (await this.cpuMs()) - this.cpuAtReset }
+    return {
+      commands,
+      byCommand,
+      cpuMs: (await this.cpuMs()) - this.cpuAtReset,
+      socketReads: (await this.socketReads()) - this.readsAtReset
+    }
   }
 
   version = async (): Promise<string> => parseInfo(await this.client.info("server")).get("redis_version") ?? "unknown"

@@ -2,14 +2,23 @@
  * A worker child process of the benchmark: one system's worker, so that its RSS and CPU are
  * its own. Started with a WorkerSpec as its only argument; talks to the harness over IPC.
  */
-import { decodeToWorker, decodeWorkerSpec, type FromWorker, wallClockMs } from "./protocol.js"
-import { beeQueueConsumer } from "./systems/beeQueue.js"
-import { bullmqConsumer } from "./systems/bullmq.js"
-import { oursConsumer } from "./systems/ours.js"
-import type { Consumer, WorkerHooks } from "./systems/System.js"
+import { decodeToWorker, decodeWorkerSpec, type FromWorker, wallClockMs, type WorkerSpec } from "./protocol.js"
+import type { Consumer, WorkerHooks, WorkerSettings } from "./systems/System.js"
 
 const send = (message: FromWorker): void => {
   process.send?.(message)
+}
+
+// Only the system under test is loaded, so the worker's RSS holds no other library.
+const loadConsumer = async (system: WorkerSpec["system"], settings: WorkerSettings, hooks: WorkerHooks): Promise<Consumer> => {
+  switch (system) {
+    case "ours":
+      return (await import("./systems/ours.js")).oursConsumer(settings, hooks)
+    case "bullmq":
+      return (await import("./systems/bullmq.js")).bullmqConsumer(settings, hooks)
+    case "bee-queue":
+      return (await import("./systems/beeQueue.js")).beeQueueConsumer(settings, hooks)
+  }
 }
 
 const main = async () => {
@@ -28,11 +37,7 @@ const main = async () => {
     }
   }
   const settings = { redisUrl: spec.redisUrl, queue: spec.queue, concurrency: spec.concurrency, progress: spec.progress }
-  const consumer: Consumer = spec.system === "ours"
-    ? await oursConsumer(settings, hooks)
-    : spec.system === "bullmq"
-    ? await bullmqConsumer(settings, hooks)
-    : await beeQueueConsumer(settings, hooks)
+  const consumer = await loadConsumer(spec.system, settings, hooks)
 
   let peakRss = process.memoryUsage.rss()
   let cpuAtGo = process.cpuUsage()

@@ -30,6 +30,8 @@ export interface ThroughputResult {
   readonly commandsPerJob: number
   readonly enqueueCommandsPerJob: number
   readonly redisCpuUsPerJob: number
+  /** Client writes Redis read per job, all connections: round trips, counting a pipelined batch once. */
+  readonly socketReadsPerJob: number
   /** CPU time of the worker processes per job (user + system), less sensitive to other load than jobs/s. */
   readonly workerCpuUsPerJob: number
   /** Largest peak RSS among the worker processes. */
@@ -73,6 +75,7 @@ export const runThroughput = async (target: Target, system: SystemName, work: Th
     commandsPerJob: cost.commands / work.jobs,
     enqueueCommandsPerJob: afterEnqueue.commands / work.jobs,
     redisCpuUsPerJob: (cost.cpuMs * 1000) / work.jobs,
+    socketReadsPerJob: (cost.socketReads - afterEnqueue.socketReads) / work.jobs,
     workerCpuUsPerJob: (stopped.reduce((sum, s) => sum + s.cpuMs, 0) * 1000) / work.jobs,
     workerRssMb: Math.max(...stopped.map((s) => s.peakRssBytes)) / 2 ** 20,
     byCommand: cost.byCommand
