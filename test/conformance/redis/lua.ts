@@ -127,6 +127,11 @@ export const lua = (it: SuiteIt) => {
         yield* evalError("ERR user_script:2: attempt to perform arithmetic on local 'x' (a nil value)", "local x\nreturn x + 1")
         yield* evalError("Script attempted to access nonexistent global variable 'nope'", "return nope")
         yield* evalError("Attempt to modify a readonly table", "x = 1")
+        yield* evalError("Attempt to modify a readonly table", "string.x = 1")
+        yield* evalError("Attempt to modify a readonly table", "redis.call = nil")
+        yield* evalReply(["x", 15, "3 items"], `KEYS[1] = 'x'
+          local n = 0 for _ in pairs(string) do n = n + 1 end
+          return {KEYS[1], n, ('%d items'):format(3.0)}`, "1", "k")
         yield* evalError("ERR Error compiling script (new function): user_script:1: unexpected symbol near", "return 1 +")
         yield* evalError("ERR This Redis command is not allowed from script", "return redis.call('blpop', 'l', 0)")
         yield* evalError("ERR This Redis command is not allowed from script", "return redis.call('eval', 'return 1', 0)")

@@ -2,7 +2,7 @@
  * Lua 5.1 behaviour that Redis scripts can see, rebuilt on wasmoon's Lua 5.4: the `bit` library,
  * number printing (5.1 prints every number with "%.14g", so 10/2 is "5", not "5.0"), string.format
  * with float arguments for %d, and the 5.1 names math.pow, math.mod, table.getn, table.maxn,
- * string.gfind. Runs before luaPrelude.ts, which takes `__compat` and removes it.
+ * string.gfind (and without the 5.4-only names). Runs before luaPrelude.ts, which takes `__compat` and removes it.
  * Known gap: the `..` operator still prints floats the 5.4 way ("5.0").
  */
 export const luaCompat = String.raw`
@@ -35,10 +35,12 @@ local function format51(pattern, ...)
   return raw_format(pattern, table.unpack(args, 1, args.n))
 end
 
-local function copy(source, extra)
+-- A copy of a 5.4 library as 5.1 had it: 5.4-only names removed, 5.1-only names added.
+local function copy(source, extra, removed)
   local out = {}
   for k, v in pairs(source) do out[k] = v end
   for k, v in pairs(extra) do out[k] = v end
+  for _, name in ipairs(removed) do out[name] = nil end
   return out
 end
 
@@ -85,12 +87,13 @@ local bit = {
 __compat = {
   tostring = tostring51,
   bit = bit,
-  math = copy(math, { pow = function(a, b) return a ^ b end, mod = math.fmod }),
+  math = copy(math, { pow = function(a, b) return a ^ b end, mod = math.fmod },
+    { "tointeger", "type", "ult", "maxinteger", "mininteger" }),
   table = copy(table, { getn = function(t) return #t end, maxn = function(t)
     local max = 0
     for k in pairs(t) do if type(k) == "number" and k > max then max = k end end
     return max
-  end }),
-  string = copy(string, { gfind = string.gmatch, format = format51 }),
+  end }, { "move", "pack", "unpack" }),
+  string = copy(string, { gfind = string.gmatch, format = format51 }, { "pack", "packsize", "unpack" }),
 }
 `

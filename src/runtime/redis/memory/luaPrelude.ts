@@ -192,10 +192,25 @@ local redis_lib = {
 }
 
 -- The globals a script sees: read-only; unknown names are errors, as in Redis 7.0.
+-- Library tables are read-only to scripts, as in Redis 7.0; pairs and # still see their contents.
+local function readonly(source)
+  return setmetatable({}, {
+    __index = source,
+    __newindex = function() error("Attempt to modify a readonly table", 2) end,
+    __pairs = function() return next, source, nil end,
+    __len = function() return #source end,
+    __metatable = false,
+  })
+end
+
+-- Method calls on strings ("%d"):format(x) use the same 5.1-style library.
+getmetatable("").__index = compat.string
+
 local base = {
-  redis = redis_lib,
-  cjson = { encode = json_encode, decode = json_decode, null = json_null },
-  string = compat.string, table = compat.table, math = compat.math, bit = compat.bit, coroutine = coroutine,
+  redis = readonly(redis_lib),
+  cjson = readonly({ encode = json_encode, decode = json_decode, null = json_null }),
+  string = readonly(compat.string), table = readonly(compat.table), math = readonly(compat.math),
+  bit = readonly(compat.bit), coroutine = readonly(coroutine),
   assert = assert, ipairs = ipairs, pairs = pairs, next = next, select = select,
   tonumber = tonumber, tostring = compat.tostring, type = type, unpack = table.unpack,
   gcinfo = function() return collectgarbage("count") end, collectgarbage = collectgarbage, _VERSION = "Lua 5.1",
