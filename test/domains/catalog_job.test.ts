@@ -4,6 +4,7 @@ import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { catalogJob, CatalogJobPayload } from "../../src/domains/catalog/job.js"
 import { decodeCatalogPayload, MAX_CATALOG_BYTES } from "../../src/domains/catalog/Payload.js"
+import { TelemetryMetrics } from "../../src/contracts/Telemetry.js"
 import {
   awaitFinished,
   decodeJson,
@@ -70,6 +71,8 @@ layer(domainJobLayer(), { excludeTestServices: true, timeout: "60 seconds" })("c
       const { latency_ms, ...counts } = report.metrics
       assert.deepStrictEqual(counts, { total_rows: 8, valid_rows: 3, error_rows: 5, warning_rows: 2, payload_bytes: Buffer.byteLength(csv) })
       assert.isAtLeast(latency_ms, 0)
+      // The metrics are in the shape seed 004's telemetry events carry.
+      yield* Schema.decodeUnknownEffect(TelemetryMetrics, { onExcessProperty: "error" })(report.metrics)
       assert.deepStrictEqual(report.ignored_columns, ["color"])
       // ML-001 appears again on line 6; line 4 writes its price with a decimal comma.
       assert.deepStrictEqual(report.issues.filter((i) => i.severity === "error").map((i) => `${i.line} ${i.code}`), [
