@@ -1,0 +1,118 @@
+/**
+ * The dashboard end to end in a real headless Chromium (Debian's /usr/bin/chromium driven by
+ * playwright-core): a job's progress bar advances and completes from server-sent events, a
+ * running job is cancelled with the token, and the same action without the token is refused.
+ * Skipped, with a message, when /usr/bin/chromium is missing (.ci/run installs it).
+ */
+import { existsSync } from "node:fs"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Schema, type Scope } from "effect"
+import { type Browser, chromium, type Page } from "playwright-core"
+import { DashboardToken } from "../src/http/DashboardToken.js"
+import { startHttpServer } from "../src/http/HttpServer.js"
+import { defineJob } from "../src/runtime/JobDefinition.js"
+import { JobContext } from "../src/runtime/JobContext.js"
+import { JobQueue } from "../src/runtime/JobQueue.js"
+import { RuntimeConfig } from "../src/runtime/RuntimeConfig.js"
+import { runtimeLayer } from "../src/runtime/RuntimeLayer.js"
+import { startWorker } from "../src/runtime/Worker.js"
+import { redisClientOnServer, RedisServer } from "./support/RedisServer.js"
+
+const chromiumPath = "/usr/bin/chromium"
+const hasChromium = existsSync(chromiumPath)
+if (!hasChromium) console.warn(`dashboard browser test skipped: ${chromiumPath} is missing (apt-get install -y chromium)`)
+
+const token = "s3cret-dashboard-token"
+
+/** A job that reports progress in equal steps, so the bar has something to show. */
+const stepJob = defineJob({
+  domain: "qr",
+  payload: Schema.Struct({ steps: Schema.Int, ms: Schema.Int }),
+  run: ({ ms, steps }) =>
+    Effect.gen(function*() {
+      const ctx = yield* JobContext
+      for (let i = 1; i <= steps; i++) {
+        yield* Effect.sleep(ms)
+        yield* ctx.publishProgress(Math.min(99, Math.round((100 * i) / steps)), `step ${i} of ${steps}`)
+      }
+      return { resultId: `steps-${ctx.info.jobId}`, resultBytes: steps }
+    })
+})
+
+const services = runtimeLayer(redisClientOnServer.pipe(Layer.provide(RedisServer.layer())), RuntimeConfig.layerWith({ leaseMs: 3_000 }))
+
+// Playwright starts Chromium with a fresh temporary profile of its own; the flags keep it off the network.
+const launch: Effect.Effect<Browser, never, Scope.Scope> = Effect.acquireRelease(
+  Effect.promise(() =>
+    chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    })),
+  (browser) => Effect.promise(() => browser.close())
+)
+
+const row = (page: Page, jobId: string) => page.locator(`tr[data-job="qr/${jobId}"]`)
+const attribute = (page: Page, jobId: string, name: string) =>
+  Effect.promise(() => row(page, jobId).getAttribute(name, { timeout: 10_000 }))
+
+const waitUntil = (what: string, check: Effect.Effect<boolean>) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 300; i++) {
+      if (yield* check) return
+      yield* Effect.sleep("50 millis")
+    }
+    return yield* Effect.die(new Error(`timed out waiting for ${what}`))
+  })
+
+describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
+  it.live("shows a job's progress bar advance and complete, refuses a tokenless cancel and cancels with the token", () =>
+    Effect.gen(function*() {
+      const queue = yield* JobQueue
+      yield* startWorker(stepJob, { concurrency: 2, graceMs: 200 })
+      const server = yield* startHttpServer({ port: 0, domains: ["qr"], dashboard: { token: DashboardToken.layer(token) } })
+      const browser = yield* launch
+      const page = yield* Effect.promise(() => browser.newPage())
+      yield* Effect.promise(() => page.goto(`${server.url}/`))
+      yield* Effect.promise(() => page.locator("#connection", { hasText: "live" }).waitFor({ timeout: 10_000 }))
+      assert.strictEqual(yield* Effect.promise(() => page.locator("body").getAttribute("data-actions")), "enabled")
+
+      // Progress: the bar advances through several values and ends complete.
+      const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { steps: 8, ms: 250 } })
+      const seen = new Set<string>()
+      yield* waitUntil("the job to complete on the page", Effect.gen(function*() {
+        const progress = yield* attribute(page, jobId, "data-progress")
+        if (progress !== null) seen.add(progress)
+        return (yield* attribute(page, jobId, "data-status")) === "completed"
+      }))
+      const between = [...seen].map(Number).filter((p) => p > 0 && p < 100)
+      assert.isAtLeast(between.length, 2, `progress values seen on the page: ${[...seen].join(", ")}`)
+      assert.strictEqual(yield* attribute(page, jobId, "data-progress"), "100")
+      const width = yield* Effect.promise(() => row(page, jobId).locator(".fill").evaluate((el) => el.getAttribute("style")))
+      assert.match(width ?? "", /width: 100%/)
+      assert.match(yield* Effect.promise(() => row(page, jobId).locator(".message").innerText()), new RegExp(`^✓ steps-${jobId} \\(8 bytes\\)`))
+      const queuesRow = page.locator(`#queues tr[data-domain="qr"] td[data-count="waiting"]`)
+      assert.strictEqual(yield* Effect.promise(() => queuesRow.innerText()), "0")
+
+      // Cancel: refused without the token, done with it.
+      const long = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { steps: 200, ms: 100 } })
+      yield* waitUntil("the long job to show progress", Effect.map(attribute(page, long.jobId, "data-progress"), (p) => Number(p) > 0))
+      const cancelButton = row(page, long.jobId).locator(`button[data-action="cancel"]`)
+      yield* Effect.promise(() => cancelButton.click())
+      yield* Effect.promise(() => page.locator("#notice", { hasText: "cancel refused (401)" }).waitFor({ timeout: 10_000 }))
+      assert.strictEqual(yield* attribute(page, long.jobId, "data-status"), "running")
+
+      yield* Effect.promise(() => page.fill("#token", token))
+      yield* Effect.promise(() => row(page, long.jobId).locator(`button[data-action="cancel"]`).click())
+      yield* Effect.promise(() => page.locator("#notice", { hasText: `cancel ${long.jobId}: requested` }).waitFor({ timeout: 10_000 }))
+      yield* waitUntil("the cancelled job to show as failed", Effect.map(attribute(page, long.jobId, "data-status"), (s) => s === "failed"))
+      assert.match(yield* Effect.promise(() => row(page, long.jobId).locator(".message").innerText()), /^✗ cancelled by request/)
+
+      // Detail: the event history ends with the failure.
+      yield* Effect.promise(() => row(page, long.jobId).locator("a.job").click())
+      yield* Effect.promise(() => page.locator("#history li", { hasText: "qr.job.failed.v1" }).waitFor({ timeout: 10_000 }))
+      const detail = yield* Effect.promise(() => page.locator("#detail").innerText())
+      assert.match(detail, /error \(user\): cancelled by request/)
+    }).pipe(Effect.scoped, Effect.provide(services)), 90_000)
+})
+
