@@ -48,7 +48,10 @@ const makeHeldBus = Effect.gen(function*() {
 
 type HeldBus = Effect.Success<typeof makeHeldBus>
 
-/** An emitter on a held bus, built in its own scope so the test can close it (end-of-life flush). */
+/**
+ * An emitter on a held bus, built in its own scope so the test can close it (end-of-life flush).
+ * No linger unless a test asks for it, so each publish starts as soon as the drainer runs.
+ */
 const withEmitter = <A, E>(
   settings: Partial<MetricsSettings>,
   body: (emitter: MetricsEmitter["Service"], bus: HeldBus, scope: Scope.Closeable) => Effect.Effect<A, E>
@@ -56,7 +59,7 @@ const withEmitter = <A, E>(
   Effect.gen(function*() {
     const bus = yield* makeHeldBus
     const scope = yield* Scope.make()
-    const context = yield* Layer.buildWithScope(MetricsEmitter.layerWith(settings).pipe(Layer.provide(bus.layer)), scope)
+    const context = yield* Layer.buildWithScope(MetricsEmitter.layerWith({ lingerMs: 0, ...settings }).pipe(Layer.provide(bus.layer)), scope)
     return yield* body(Context.get(context, MetricsEmitter), bus, scope)
   })
 
@@ -138,6 +141,24 @@ describe("MetricsEmitter", () => {
         yield* bus.open
         assert.isTrue(yield* emitter.flush("1 second"))
         assert.deepStrictEqual(bus.published, ["m0", "m1", "m2"])
+      })))
+
+  it.effect("lingers so that a burst goes out as one pipeline; a flush cuts the wait short", () =>
+    withEmitter({ lingerMs: 20 }, (emitter, bus) =>
+      Effect.gen(function*() {
+        yield* bus.open
+        emitter.emit("digits", "job-1", "b1", "batch")
+        emitter.emit("digits", "job-1", "b2", "batch")
+        yield* Effect.yieldNow
+        emitter.emit("digits", "job-1", "b3", "batch")
+        yield* TestClock.adjust("19 millis")
+        assert.deepStrictEqual(bus.published, [], "still lingering")
+        yield* TestClock.adjust("1 millis")
+        assert.deepStrictEqual(yield* bus.nextCall, ["b1", "b2", "b3"])
+        emitter.emit("digits", "job-1", "m1", "milestone")
+        // No clock adjustment: the flush itself ends the linger.
+        assert.isTrue(yield* emitter.flush("1 second"))
+        assert.deepStrictEqual(bus.published, ["b1", "b2", "b3", "m1"])
       })))
 
   it.effect("emit never waits: 100,000 emits against a stalled bus stay bounded", () =>
@@ -240,7 +261,8 @@ describe("metrics settings", () => {
     { env: { EVENTS__BATCH_EVERY: "ten" }, error: /Expected a string representing a finite number[\s\S]*EVENTS__BATCH_EVERY/ },
     { env: { EVENTS__BATCH_MIN_INTERVAL_MS: "-5" }, error: /EVENTS__BATCH_MIN_INTERVAL_MS must be a whole number >= 0/ },
     { env: { EVENTS__ENABLED: "maybe" }, error: /"true" \| "yes"[\s\S]*EVENTS__ENABLED/ },
-    { env: { EVENTS__QUEUE_CAPACITY: "0" }, error: /EVENTS__QUEUE_CAPACITY must be a whole number > 0/ }
+    { env: { EVENTS__QUEUE_CAPACITY: "0" }, error: /EVENTS__QUEUE_CAPACITY must be a whole number > 0/ },
+    { env: { EVENTS__LINGER_MS: "soon" }, error: /Expected a string representing a finite number[\s\S]*EVENTS__LINGER_MS/ }
   ]
   for (const c of bad) {
     it.effect(`rejects ${JSON.stringify(c.env)}`, () =>

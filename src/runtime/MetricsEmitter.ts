@@ -87,6 +87,8 @@ const make = (settings: MetricsSettings) =>
     /** Every event with seq <= doneSeq has been published or given up on. */
     let doneSeq = 0
     let wakePending = false
+    /** Completed by a flush to cut the drainer's linger short. */
+    let hurry = Deferred.makeUnsafe<void>()
 
     const countDropped = (jobId: string, n: number) => {
       dropped.set(jobId, (dropped.get(jobId) ?? 0) + n)
@@ -142,8 +144,19 @@ const make = (settings: MetricsSettings) =>
       return Effect.forEach(ready, (w) => Deferred.succeed(w.done, undefined), { discard: true })
     })
 
+    const linger = Effect.suspend(() =>
+      settings.lingerMs === 0 || waiters.length > 0 || batches.size + milestones.size >= CHUNK
+        ? Effect.void
+        : Effect.raceFirst(Effect.sleep(Duration.millis(settings.lingerMs)), Deferred.await(hurry)).pipe(
+          Effect.andThen(Effect.sync(() => {
+            if (Deferred.isDoneUnsafe(hurry)) hurry = Deferred.makeUnsafe<void>()
+          }))
+        )
+    )
+
     const drainOnce = Effect.gen(function*() {
       yield* Queue.take(doorbell)
+      yield* linger
       wakePending = false
       for (;;) {
         const chunk = takeInOrder(milestones, batches, CHUNK)
@@ -163,6 +176,7 @@ const make = (settings: MetricsSettings) =>
         if (doneSeq >= target) return true
         const waiter: FlushWaiter = { target, done: yield* Deferred.make<void>() }
         waiters.push(waiter)
+        Deferred.doneUnsafe(hurry, Effect.void)
         const outcome = yield* Deferred.await(waiter.done).pipe(
           Effect.timeoutOption(timeout),
           Effect.ensuring(Effect.sync(() => {

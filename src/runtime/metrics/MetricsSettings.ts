@@ -12,6 +12,12 @@ export interface MetricsSettings {
   readonly queueCapacity: number
   /** `EVENTS__MILESTONE_CAPACITY`: config/epoch/best/artifact/.../completed events held; beyond it new ones are dropped. */
   readonly milestoneCapacity: number
+  /**
+   * `EVENTS__LINGER_MS`: after the first event arrives, the drainer waits this long for more before
+   * publishing, so a burst goes out as one pipeline (one event per round trip costs ~8x more CPU per
+   * event than 16 at once). A flush cuts the wait short. 0: publish at once.
+   */
+  readonly lingerMs: number
   /** `EVENTS__FLUSH_TIMEOUT_MS`: how long a job waits at its end for its queued metrics to be published. */
   readonly flushTimeoutMs: number
 }
@@ -22,6 +28,7 @@ export const defaultMetricsSettings: MetricsSettings = {
   batchMinIntervalMs: 250,
   queueCapacity: 1024,
   milestoneCapacity: 4096,
+  lingerMs: 20,
   flushTimeoutMs: 2_000
 }
 
@@ -43,5 +50,6 @@ export const metricsSettingsConfig: Config.Config<MetricsSettings> = Config.all(
   batchMinIntervalMs: nonNegativeInt("EVENTS__BATCH_MIN_INTERVAL_MS", defaultMetricsSettings.batchMinIntervalMs),
   queueCapacity: positiveInt("EVENTS__QUEUE_CAPACITY", defaultMetricsSettings.queueCapacity),
   milestoneCapacity: positiveInt("EVENTS__MILESTONE_CAPACITY", defaultMetricsSettings.milestoneCapacity),
+  lingerMs: nonNegativeInt("EVENTS__LINGER_MS", defaultMetricsSettings.lingerMs),
   flushTimeoutMs: nonNegativeInt("EVENTS__FLUSH_TIMEOUT_MS", defaultMetricsSettings.flushTimeoutMs)
 })
