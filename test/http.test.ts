@@ -13,7 +13,8 @@ import { runtimeLayer, type RuntimeServices } from "../src/runtime/RuntimeLayer.
 import { startWorker, type WorkerHandle } from "../src/runtime/Worker.js"
 import { DashboardToken } from "../src/http/DashboardToken.js"
 import { startHttpServer } from "../src/http/HttpServer.js"
-import { redisClientOnServer, RedisServer } from "./support/RedisServer.js"
+import { runCli, startCli, waitFor } from "./support/Cli.js"
+import { freePort, redisClientOnServer, RedisServer } from "./support/RedisServer.js"
 import { makeProbe, testJob } from "./support/TestJobs.js"
 
 /** A fresh redis-server per test, with the runtime over it. */
@@ -214,5 +215,33 @@ describe("http server", () => {
         }
         assert.deepStrictEqual(JSON.parse(again.text), { ready: false, redis: "up", workers: { qr: 0 } })
       })), 60_000)
+  })
+
+  describe("worker --http-port", () => {
+    it.live("the worker process serves its own figures: 3 jobs run, 3 counted, with the emitter's dropped-metrics counter at 0", () =>
+      run(Effect.gen(function*() {
+        const redis = yield* RedisServer
+        const port = yield* Effect.promise(() => freePort())
+        const env = { REDIS_URL: redis.url, RESULT_STORE_DIR: `${redis.dir}/results` }
+        const worker = yield* Effect.acquireRelease(
+          Effect.sync(() => startCli(["worker", "--domain", "qr", "--http-port", String(port)], env)),
+          (w) => Effect.promise(() => w.stop("SIGTERM"))
+        )
+        yield* Effect.promise(() => waitFor(() => worker.output().includes("health and metrics on"), 30_000, "the worker's HTTP server"))
+        const url = `http://127.0.0.1:${port}`
+        assert.strictEqual((yield* get(`${url}/readyz`)).status, 200)
+        const queue = yield* JobQueue
+        const jobs = yield* Effect.forEach(["a", "b", "c"], (text) => queue.enqueue({ domain: "qr", userId: 2, payload: { text } }))
+        for (const job of jobs) yield* waitForStatus(job.jobId, "completed")
+        const metrics = (yield* get(`${url}/metrics`)).text
+        assert.strictEqual(sample(metrics, `jobs_started_total{domain="qr"}`), 3)
+        assert.strictEqual(sample(metrics, `jobs_completed_total{domain="qr"}`), 3)
+        assert.strictEqual(sample(metrics, `jobs_failed_total{domain="qr"}`), 0)
+        assert.match(metrics, /^jobs_dead_lettered_total\{domain="qr"\} 0$/m)
+        assert.match(metrics, /^metrics_events_dropped_total\{domain="qr"\} 0$/m)
+        assert.strictEqual(sample(metrics, `jobs_in_flight{domain="qr"}`), 0)
+        const status = yield* Effect.promise(() => runCli(["status", "--domain", "qr", jobs[0]?.jobId ?? ""], env))
+        assert.match(status.stdout, /"status": "completed"/)
+      })), 90_000)
   })
 })

@@ -3,6 +3,7 @@ import { Command, Flag } from "effect/cli"
 import { findJob } from "../domains/registry.js"
 import { startHttpServer } from "../http/HttpServer.js"
 import { runScheduler } from "../runtime/Schedules.js"
+import { droppedMetrics } from "../runtime/MetricsEmitter.js"
 import { jobMetrics } from "../runtime/WorkerMetrics.js"
 import { domainFlag } from "./flags.js"
 
@@ -16,21 +17,25 @@ export const workerCommand = Command.make("worker", {
   httpPort: Flag.Int("http-port").pipe(
     Flag.withDescription("Serve /healthz, /readyz and /metrics for this worker on this port (off when not given)"),
     Flag.optional
+  ),
+  httpHost: Flag.String("http-host").pipe(
+    Flag.withDescription("Address for --http-port (0.0.0.0 for probes from outside the host)"),
+    Flag.withDefault("127.0.0.1")
   )
-}, ({ domain, concurrency, graceMs, httpPort }) =>
+}, ({ domain, concurrency, graceMs, httpPort, httpHost }) =>
   Effect.gen(function*() {
     const job = yield* findJob(domain)
     // Every job metric this worker records carries its domain as a label; counters start at 0 so a
     // scrape shows them before the first retry or dead letter.
     const worker = yield* Effect.gen(function*() {
       const { durationMs: _histogram, ...counters } = jobMetrics
-      yield* Effect.forEach(Object.values(counters), (counter) => Metric.update(counter, 0))
+      yield* Effect.forEach([...Object.values(counters), droppedMetrics], (counter) => Metric.update(counter, 0))
       return yield* job.startWorker({ concurrency, graceMs })
     }).pipe(Effect.provideService(Metric.CurrentMetricAttributes, { domain }))
     // Every worker enqueues its domain's repeatable jobs; their ids make that safe to do many times.
     yield* runScheduler(domain)
     if (Option.isSome(httpPort)) {
-      const server = yield* startHttpServer({ port: httpPort.value, domains: [domain], workers: [{ domain, running: worker.running }] })
+      const server = yield* startHttpServer({ port: httpPort.value, host: httpHost, domains: [domain], workers: [{ domain, running: worker.running }] })
       yield* Console.log(`health and metrics on ${server.url} (/healthz /readyz /metrics)`)
     }
     return yield* Effect.never
