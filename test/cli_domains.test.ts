@@ -8,9 +8,10 @@ import { createHash } from "node:crypto"
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { Redis as IORedis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { findJob } from "../src/domains/registry.js"
 import { type LongRunning, runCli, startCli, waitFor } from "./support/Cli.js"
 import { type RedisServerHandle, startRedisServer } from "./support/RedisServer.js"
 
@@ -129,4 +130,14 @@ describe("every domain through the CLI on a real redis-server", () => {
       expect(codes).toEqual(domains.map((d) => [d, 0]))
     }
   }, 180_000)
+
+  it("enqueue validation: every domain's registered schema accepts its fixture and names an unknown field", async () => {
+    const all: Record<Domain, unknown> = { ...payloads, turkic: { text: text("turkic/tr_mixed_case.txt"), lang: "tr" } }
+    for (const d of domains) {
+      const job = await Effect.runPromise(findJob(d))
+      await Effect.runPromise(job.validatePayload(all[d]))
+      const refused = await Effect.runPromise(Effect.flip(job.validatePayload({ ...Object(all[d]), priority: 1 })))
+      expect(refused.message, d).toContain(`unknown field "priority"`)
+    }
+  })
 })
