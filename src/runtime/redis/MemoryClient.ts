@@ -28,8 +28,8 @@ const toRedisReply = (reply: Reply): RedisReply | undefined => {
 
 const failure = (op: string, message: string) => new RedisError({ op, message: `redis ${op} failed: ${message}` })
 
-/** Resolves once the engine sees a write, or at `deadline` (ms since epoch). */
-const waitForWrite = (engine: Engine, deadline: number | undefined): Effect.Effect<void> =>
+/** Resolves once a write touches one of `keys`, or at `deadline` (ms since epoch). */
+const waitForWrite = (engine: Engine, keys: ReadonlyArray<string>, deadline: number | undefined): Effect.Effect<void> =>
   Effect.callback<void>((resume) => {
     let timer: ReturnType<typeof setTimeout> | undefined
     const done = () => {
@@ -37,7 +37,7 @@ const waitForWrite = (engine: Engine, deadline: number | undefined): Effect.Effe
       clearTimeout(timer)
       resume(Effect.void)
     }
-    const cancel = engine.onNextWrite(done)
+    const cancel = engine.onWrite(keys, done)
     if (deadline !== undefined) timer = setTimeout(done, Math.max(0, deadline - Date.now()))
     return Effect.sync(() => {
       cancel()
@@ -63,7 +63,7 @@ const run = (engine: Engine, command: string, args: ReadonlyArray<string>): Effe
       if (outcome._tag === "Error") return Effect.fail(failure(op, outcome.message))
       const until = first ? outcome.block.deadline : deadline
       if (until !== undefined && until <= Date.now()) return Effect.succeed(null)
-      return waitForWrite(engine, until).pipe(Effect.andThen(attempt(outcome.block.retryArgs, until, false)))
+      return waitForWrite(engine, outcome.block.keys, until).pipe(Effect.andThen(attempt(outcome.block.retryArgs, until, false)))
     })
   return attempt(args, undefined, true)
 }

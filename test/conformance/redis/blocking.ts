@@ -64,6 +64,26 @@ export const blocking = (it: SuiteIt) => {
         assert.deepStrictEqual(read, [["s", [["2-0", ["new", "2"]]]]])
       }))
 
+    it.effect("two callers blocked on one list each take one item; writes to other keys wake neither", () =>
+      Effect.scoped(Effect.gen(function*() {
+        yield* flush
+        const redis = yield* RedisClient
+        const first = yield* redis.reserve
+        const second = yield* redis.reserve
+        const a = yield* Effect.forkChild(first.send("BLPOP", "jobs", "5"), { startImmediately: true })
+        const b = yield* Effect.forkChild(second.send("BLPOP", "jobs", "5"), { startImmediately: true })
+        yield* realSleep(50)
+        yield* send("RPUSH", "other", "x")
+        yield* send("SET", "jobs-not", "y")
+        yield* realSleep(30)
+        assert.isUndefined(a.pollUnsafe())
+        assert.isUndefined(b.pollUnsafe())
+        yield* send("RPUSH", "jobs", "j1", "j2")
+        const got = [yield* Fiber.join(a), yield* Fiber.join(b)]
+        assert.deepStrictEqual(got.map((reply) => (Array.isArray(reply) ? reply[1] : reply)).sort(), ["j1", "j2"])
+        yield* expectReply(0, "EXISTS", "jobs")
+      })))
+
     it.effect("blocking commands time out with nil (decimal seconds, XREAD in ms)", () =>
       Effect.scoped(Effect.gen(function*() {
         yield* flush

@@ -13,6 +13,7 @@ import { sortedSetCommands } from "./sortedSets.js"
 import { streamCommands } from "./streams.js"
 import { stringCommands } from "./strings.js"
 import { CommandError, type Reply, WouldBlock } from "./types.js"
+import { Waiters } from "./Waiters.js"
 
 const commands: CommandTable = {
   ...keyCommands,
@@ -34,8 +35,7 @@ export type Outcome =
 export class Engine {
   readonly ks = new Keyspace()
   private readonly channels = new Map<string, Set<(message: string) => void>>()
-  private readonly waiters = new Set<() => void>()
-  private wakeScheduled = false
+  private readonly waiters = new Waiters()
   private readonly context: CommandContext
   private readonly scriptContext: CommandContext
 
@@ -65,20 +65,30 @@ export class Engine {
 
   private dispatch(command: string, args: ReadonlyArray<string>, inScript: boolean): Reply | WouldBlock {
     const spec = this.lookup(command, args, inScript)
-    const result = spec.run(inScript ? this.scriptContext : this.context, args)
-    if (spec.write === true) this.scheduleWake()
-    return result
+    return spec.run(inScript ? this.scriptContext : this.context, args)
   }
 
-  /** Runs one command from a client. */
+  /**
+   * Runs one command from a client. A write (even a failed script's) wakes callers blocked on
+   * the keys it touched; a blocking command that found nothing changed nothing and wakes no one
+   * (else two blocked callers would wake each other forever).
+   */
   execute(command: string, args: ReadonlyArray<string>): Outcome {
+    const outer = this.ks.startTracking()
+    let outcome: Outcome | undefined
     try {
       const result = this.dispatch(command, args, false)
-      return result instanceof WouldBlock ? { _tag: "Blocked", block: result } : { _tag: "Reply", reply: result }
+      outcome = result instanceof WouldBlock ? { _tag: "Blocked", block: result } : { _tag: "Reply", reply: result }
     } catch (error) {
-      if (error instanceof CommandError) return { _tag: "Error", message: error.message }
-      throw error
+      if (!(error instanceof CommandError)) throw error
+      outcome = { _tag: "Error", message: error.message }
+    } finally {
+      const touched = this.ks.stopTracking(outer)
+      const name = command.toLowerCase()
+      const write = Object.hasOwn(commands, name) && commands[name]?.write === true
+      if (write && outcome?._tag !== "Blocked") this.waiters.touched(touched)
     }
+    return outcome
   }
 
   /** `redis.call` from a script: never blocks (a blocking command acts as if it timed out). */
@@ -110,21 +120,8 @@ export class Engine {
     }
   }
 
-  /** Calls `wake` once after the next write; the returned function cancels. */
-  onNextWrite(wake: () => void): () => void {
-    this.waiters.add(wake)
-    return () => this.waiters.delete(wake)
-  }
-
-  // Wakes after the current command or script finishes, so blocked callers see its whole effect.
-  private scheduleWake(): void {
-    if (this.wakeScheduled || this.waiters.size === 0) return
-    this.wakeScheduled = true
-    queueMicrotask(() => {
-      this.wakeScheduled = false
-      const woken = [...this.waiters]
-      this.waiters.clear()
-      for (const wake of woken) wake()
-    })
+  /** Calls `wake` once a write touches one of `keys`; the returned function cancels. */
+  onWrite(keys: ReadonlyArray<string>, wake: () => void): () => void {
+    return this.waiters.add(keys, wake)
   }
 }

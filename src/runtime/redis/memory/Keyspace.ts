@@ -11,8 +11,27 @@ interface Entry {
 
 export class Keyspace {
   private readonly entries = new Map<string, Entry>()
+  private touched: Set<string> | undefined
+
+  /**
+   * Records every key read or written until `stopTracking` (to wake blocked callers). Nests:
+   * returns the enclosing record, which `stopTracking` restores and adds to.
+   */
+  startTracking(): Set<string> | undefined {
+    const outer = this.touched
+    this.touched = new Set()
+    return outer
+  }
+
+  stopTracking(outer: Set<string> | undefined): ReadonlySet<string> {
+    const touched = this.touched ?? new Set<string>()
+    this.touched = outer
+    for (const key of touched) outer?.add(key)
+    return touched
+  }
 
   private entry(key: string): Entry | undefined {
+    this.touched?.add(key)
     const entry = this.entries.get(key)
     if (entry !== undefined && entry.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
       this.entries.delete(key)
@@ -114,6 +133,7 @@ export class Keyspace {
 
   /** Replaces the value, dropping any expiry unless `keepTtl`. */
   put(key: string, value: Value, keepTtl = false): void {
+    this.touched?.add(key)
     const expiresAt = keepTtl ? this.entry(key)?.expiresAt : undefined
     this.entries.set(key, { value, expiresAt })
   }
@@ -141,6 +161,7 @@ export class Keyspace {
     const entry = this.entry(from)
     if (entry === undefined) return false
     this.entries.delete(from)
+    this.touched?.add(to)
     this.entries.delete(to)
     this.entries.set(to, entry)
     return true
