@@ -9,6 +9,10 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { makeTerminalRenderer } from "../src/cli/watch.js"
+import { makeCompletedEvent, makeFailedEvent, makeProgressEvent } from "../src/contracts/LifecycleEvents.js"
+import { foldJobView, type JobView } from "../src/runtime/view/JobViewFold.js"
+import { fitWidth, progressBar } from "../src/runtime/view/TerminalLines.js"
 import { type LongRunning, runCli, startCli, waitFor } from "./support/Cli.js"
 import { type RedisServerHandle, startRedisServer } from "./support/RedisServer.js"
 
@@ -29,6 +33,52 @@ const enqueue = async (domain: string, payload: unknown): Promise<string> => {
   expect(result.code, result.stderr).toBe(0)
   return result.stdout.trim()
 }
+
+const qrJob = (jobId: string) => ({ domain: "qr" as const, job_id: jobId, user_id: 1 })
+const viewAfter = (events: ReadonlyArray<Parameters<typeof foldJobView>[2]>): JobView => {
+  let view: JobView | undefined
+  for (const message of events) view = foldJobView(view, "qr", message, 0)
+  if (view === undefined) throw new Error("no events")
+  return view
+}
+const progressView = (jobId: string, progress: number) =>
+  viewAfter([{ _tag: "Lifecycle", event: makeProgressEvent(qrJob(jobId), progress, "working") }])
+
+describe("watch renderer", () => {
+  it("draws a 20-cell bar and cuts lines to the terminal width", () => {
+    expect(progressBar(0)).toBe(`[${"░".repeat(20)}]`)
+    expect(progressBar(42)).toBe(`[${"█".repeat(8)}${"░".repeat(12)}]`)
+    expect(progressBar(100)).toBe(`[${"█".repeat(20)}]`)
+    expect(fitWidth("x".repeat(50), 20)).toBe(`${"x".repeat(18)}…`)
+    expect(fitWidth("short", 20)).toBe("short")
+  })
+
+  it("on a terminal redraws the live block in place and prints finished jobs above it", () => {
+    let written = ""
+    const render = makeTerminalRenderer({ isTTY: true, columns: 200, write: (text) => { written += text } })
+    render({ _tag: "Job", job: progressView("a", 10) })
+    render({ _tag: "Job", job: progressView("b", 20) })
+    expect(written).toBe("qr/a  [██░░░░░░░░░░░░░░░░░░]   10%  working\n" +
+      "\x1b[1A\r\x1b[Jqr/a  [██░░░░░░░░░░░░░░░░░░]   10%  working\nqr/b  [████░░░░░░░░░░░░░░░░]   20%  working\n")
+    written = ""
+    render({ _tag: "Job", job: viewAfter([{ _tag: "Lifecycle", event: makeCompletedEvent(qrJob("a"), "abc", 12) }]) })
+    // Up two lines, clear, the final line of a, then the remaining live line of b.
+    expect(written).toBe("\x1b[2A\r\x1b[J✓ qr/a  completed  abc (12 bytes)\nqr/b  [████░░░░░░░░░░░░░░░░]   20%  working\n")
+  })
+
+  it("without a terminal prints one plain line per change, no escape codes", () => {
+    const lines: Array<string> = []
+    const render = makeTerminalRenderer({ isTTY: false, columns: undefined, write: (text) => { lines.push(text) } })
+    render({ _tag: "Job", job: progressView("a", 50) })
+    render({ _tag: "Job", job: viewAfter([{ _tag: "Lifecycle", event: makeFailedEvent(qrJob("a"), "user", "bad text") }]) })
+    render({ _tag: "Problems", problems: { unknown: 1, malformed: 0, recent: [] } })
+    expect(lines).toEqual([
+      "qr/a  [██████████░░░░░░░░░░]   50%  working\n",
+      "✗ qr/a  failed (user): bad text\n",
+      "! events not understood: 1 unknown, 0 malformed\n"
+    ])
+  })
+})
 
 describe.skipIf(!hasTmux)("watch in tmux", () => {
   beforeAll(async () => {
