@@ -6,7 +6,7 @@
 import { Effect, Queue, type Scope } from "effect"
 import type { RedisConnection, RedisMessage } from "../RedisClient.js"
 import type { LuaScript } from "./LuaScript.js"
-import { Engine } from "./memory/Engine.js"
+import { Engine, type Outcome } from "./memory/Engine.js"
 import { LuaScripts, makeLuaEngine } from "./memory/lua.js"
 import { NestedErrorReply, type Reply, StatusReply } from "./memory/types.js"
 import { RedisError } from "./RedisError.js"
@@ -28,44 +28,46 @@ const toRedisReply = (reply: Reply): RedisReply | undefined => {
 
 const failure = (op: string, message: string) => new RedisError({ op, message: `redis ${op} failed: ${message}` })
 
-/** Resolves once a write touches one of `keys`, or at `deadline` (ms since epoch). */
-const waitForWrite = (engine: Engine, keys: ReadonlyArray<string>, deadline: number | undefined): Effect.Effect<void> =>
-  Effect.callback<void>((resume) => {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const done = () => {
-      cancel()
-      clearTimeout(timer)
-      resume(Effect.void)
-    }
-    const cancel = engine.onWrite(keys, done)
-    if (deadline !== undefined) timer = setTimeout(done, Math.max(0, deadline - Date.now()))
-    return Effect.sync(() => {
-      cancel()
-      clearTimeout(timer)
-    })
-  })
+const fromOutcome = (op: string, outcome: Exclude<Outcome, { _tag: "Blocked" }>): Effect.Effect<RedisReply, RedisError> => {
+  if (outcome._tag === "Error") return Effect.fail(failure(op, outcome.message))
+  const reply = toRedisReply(outcome.reply)
+  return reply === undefined
+    ? Effect.fail(new RedisError({ op, message: `redis ${op} returned an unexpected reply` }))
+    : Effect.succeed(reply)
+}
 
 /**
- * Runs a command; a blocking one that finds nothing waits for the next write and tries again
- * until its deadline (then replies nil, as Redis does). Interrupting the fiber stops the wait.
+ * Runs a command. A blocking one that finds nothing registers with the engine, which retries
+ * it inside the very write that touches its keys (so it is served before any other command, as
+ * Redis serves blocked clients); at its deadline it replies nil. Interrupting the fiber unregisters.
  */
 const run = (engine: Engine, command: string, args: ReadonlyArray<string>): Effect.Effect<RedisReply, RedisError> => {
   const op = command.toLowerCase()
-  const attempt = (current: ReadonlyArray<string>, deadline: number | undefined, first: boolean): Effect.Effect<RedisReply, RedisError> =>
-    Effect.suspend(() => {
-      const outcome = engine.execute(command, current)
-      if (outcome._tag === "Reply") {
-        const reply = toRedisReply(outcome.reply)
-        return reply === undefined
-          ? Effect.fail(new RedisError({ op, message: `redis ${op} returned an unexpected reply` }))
-          : Effect.succeed(reply)
+  return Effect.suspend(() => {
+    const first = engine.execute(command, args)
+    if (first._tag !== "Blocked") return fromOutcome(op, first)
+    const { keys, deadline, retryArgs } = first.block
+    if (deadline !== undefined && deadline <= Date.now()) return Effect.succeed(null)
+    return Effect.callback<RedisReply, RedisError>((resume) => {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const finish = (result: Effect.Effect<RedisReply, RedisError>) => {
+        cancel()
+        clearTimeout(timer)
+        resume(result)
       }
-      if (outcome._tag === "Error") return Effect.fail(failure(op, outcome.message))
-      const until = first ? outcome.block.deadline : deadline
-      if (until !== undefined && until <= Date.now()) return Effect.succeed(null)
-      return waitForWrite(engine, outcome.block.keys, until).pipe(Effect.andThen(attempt(outcome.block.retryArgs, until, false)))
+      const cancel = engine.onWrite(keys, () => {
+        const outcome = engine.execute(command, retryArgs)
+        if (outcome._tag === "Blocked") return false
+        finish(fromOutcome(op, outcome))
+        return true
+      })
+      if (deadline !== undefined) timer = setTimeout(() => finish(Effect.succeed(null)), Math.max(0, deadline - Date.now()))
+      return Effect.sync(() => {
+        cancel()
+        clearTimeout(timer)
+      })
     })
-  return attempt(args, undefined, true)
+  })
 }
 
 export const makeMemoryClient = Effect.gen(function*() {

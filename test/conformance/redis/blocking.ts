@@ -84,6 +84,20 @@ export const blocking = (it: SuiteIt) => {
         yield* expectReply(0, "EXISTS", "jobs")
       })))
 
+    it.effect("a blocked caller is served within the push: the pusher's next command sees the move", () =>
+      Effect.scoped(Effect.gen(function*() {
+        yield* flush
+        const connection = yield* (yield* RedisClient).reserve
+        const fiber = yield* Effect.forkChild(connection.send("BLMOVE", "src", "dst", "LEFT", "RIGHT", "5"), {
+          startImmediately: true
+        })
+        yield* realSleep(50)
+        yield* expectReply(1, "RPUSH", "src", "a")
+        yield* expectReply(["a"], "LRANGE", "dst", "0", "-1")
+        yield* expectReply(0, "LLEN", "src")
+        assert.strictEqual(yield* Fiber.join(fiber), "a")
+      })))
+
     it.effect("blocking commands time out with nil (decimal seconds, XREAD in ms)", () =>
       Effect.scoped(Effect.gen(function*() {
         yield* flush

@@ -120,8 +120,8 @@ export class Engine {
     }
   }
 
-  /** Calls `wake` once a write touches one of `keys`; the returned function cancels. */
-  onWrite(keys: ReadonlyArray<string>, wake: () => void): () => void {
-    return this.waiters.add(keys, wake)
+  /** Calls `retry` (inside the writer's command) when a write touches one of `keys`, until it returns true. */
+  onWrite(keys: ReadonlyArray<string>, retry: () => boolean): () => void {
+    return this.waiters.add(keys, retry)
   }
 }
