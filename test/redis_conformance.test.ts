@@ -1,6 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Fiber, Layer } from "effect"
 import { RedisClient } from "../src/runtime/RedisClient.js"
+import { Engine } from "../src/runtime/redis/memory/Engine.js"
+import { LuaScripts, makeLuaEngine } from "../src/runtime/redis/memory/lua.js"
 import type { RedisReply } from "../src/runtime/redis/RedisReply.js"
 import { redisCommandsSuite } from "./conformance/redisCommands.js"
 import { makeRandom, randomCommand } from "./conformance/redis/randomCommands.js"
@@ -38,6 +40,18 @@ describe("in-memory Redis, per layer", () => {
       yield* realSleep(20)
       assert.deepStrictEqual(yield* redis.send("LRANGE", "jobs", "0", "-1"), ["j1"])
     })).pipe(Effect.provide(RedisClient.layerMemory)))
+
+  it.live("expired keys nobody reads are swept away by later commands", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const lua = yield* makeLuaEngine
+      const engine = new Engine((runInScript) => new LuaScripts(lua, runInScript))
+      for (let i = 0; i < 100; i++) engine.execute("SET", [`job:${i}`, "done", "PX", "10"])
+      engine.execute("SET", ["keep", "1"])
+      assert.strictEqual(engine.ks.storedCount, 101)
+      yield* realSleep(30)
+      for (let i = 0; i < 20; i++) engine.execute("PING", [])
+      assert.strictEqual(engine.ks.storedCount, 1)
+    })))
 
   it.live("a blocked BLPOP on the shared client wakes too", () =>
     Effect.gen(function*() {

@@ -26,6 +26,9 @@ const commands: CommandTable = {
   ...scriptingCommands
 }
 
+// Expired keys examined per command, so unread expired keys do not pile up.
+const SWEEP_BUDGET = 8
+
 /** What one command gives back: a reply, Redis's error text, or a request to wait. */
 export type Outcome =
   | { readonly _tag: "Reply"; readonly reply: Reply }
@@ -74,6 +77,7 @@ export class Engine {
    * (else two blocked callers would wake each other forever).
    */
   execute(command: string, args: ReadonlyArray<string>): Outcome {
+    this.ks.sweep(SWEEP_BUDGET)
     const outer = this.ks.startTracking()
     let outcome: Outcome | undefined
     try {

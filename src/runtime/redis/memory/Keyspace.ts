@@ -12,6 +12,9 @@ interface Entry {
 export class Keyspace {
   private readonly entries = new Map<string, Entry>()
   private touched: Set<string> | undefined
+  /** Keys that were given a deadline (possibly stale): what `sweep` walks. */
+  private readonly expiring = new Set<string>()
+  private sweepCursor: Iterator<string> | undefined
 
   /**
    * Records every key read or written until `stopTracking` (to wake blocked callers). Nests:
@@ -164,6 +167,7 @@ export class Keyspace {
     this.touched?.add(to)
     this.entries.delete(to)
     this.entries.set(to, entry)
+    if (entry.expiresAt !== undefined) this.expiring.add(to)
     return true
   }
 
@@ -176,8 +180,37 @@ export class Keyspace {
     const entry = this.entry(key)
     if (entry === undefined) return false
     entry.expiresAt = expiresAt
+    if (expiresAt !== undefined) this.expiring.add(key)
     if (expiresAt !== undefined && expiresAt <= Date.now()) this.entries.delete(key)
     return true
+  }
+
+  /**
+   * Removes expired keys nobody reads any more (Redis's active expiry), looking at up to
+   * `budget` keys that were given a deadline, resuming where the previous sweep stopped.
+   */
+  sweep(budget: number): void {
+    if (this.expiring.size === 0) return
+    const now = Date.now()
+    for (let i = 0; i < budget; i++) {
+      this.sweepCursor ??= this.expiring.values()
+      const next = this.sweepCursor.next()
+      if (next.done === true) {
+        this.sweepCursor = undefined
+        return
+      }
+      const entry = this.entries.get(next.value)
+      if (entry === undefined || entry.expiresAt === undefined) this.expiring.delete(next.value)
+      else if (entry.expiresAt <= now) {
+        this.entries.delete(next.value)
+        this.expiring.delete(next.value)
+      }
+    }
+  }
+
+  /** Stored entries, expired or not (for tests of the sweep). */
+  get storedCount(): number {
+    return this.entries.size
   }
 
   /** Live keys, in insertion order (expired ones are removed on the way). */
@@ -193,5 +226,7 @@ export class Keyspace {
 
   clear(): void {
     this.entries.clear()
+    this.expiring.clear()
+    this.sweepCursor = undefined
   }
 }
