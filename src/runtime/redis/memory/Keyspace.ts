@@ -1,4 +1,5 @@
 /** The key → value map with lazy expiry: every read checks the deadline first. */
+import { Deque } from "./Deque.js"
 import { SortedSet } from "./SortedSet.js"
 import { Stream } from "./Stream.js"
 import { type Value, wrongType } from "./types.js"
@@ -66,7 +67,7 @@ export class Keyspace {
     return value.value
   }
 
-  list(key: string): Array<string> | undefined {
+  list(key: string): Deque | undefined {
     const value = this.get(key)
     if (value === undefined) return undefined
     if (value.kind !== "list") throw wrongType()
@@ -102,10 +103,10 @@ export class Keyspace {
     return value
   }
 
-  listOrCreate(key: string): Array<string> {
+  listOrCreate(key: string): Deque {
     const existing = this.list(key)
     if (existing !== undefined) return existing
-    const value: Array<string> = []
+    const value: Deque = new Deque()
     this.entries.set(key, { value: { kind: "list", value }, expiresAt: undefined })
     return value
   }

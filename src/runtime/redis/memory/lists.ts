@@ -16,8 +16,8 @@ const push = (end: End, onlyExisting: boolean) => (ctx: CommandContext, args: Re
   if (onlyExisting && ctx.ks.list(key) === undefined) return 0
   const list = ctx.ks.listOrCreate(key)
   for (const value of args.slice(1)) {
-    if (end === "LEFT") list.unshift(value)
-    else list.push(value)
+    if (end === "LEFT") list.pushFront(value)
+    else list.pushBack(value)
   }
   return list.length
 }
@@ -25,7 +25,12 @@ const push = (end: End, onlyExisting: boolean) => (ctx: CommandContext, args: Re
 const popFrom = (ctx: CommandContext, key: string, end: End, count: number): Array<string> => {
   const list = ctx.ks.list(key)
   if (list === undefined) return []
-  const taken = end === "LEFT" ? list.splice(0, count) : reversed(list.splice(Math.max(0, list.length - count)))
+  const taken: Array<string> = []
+  for (let i = 0; i < count; i++) {
+    const value = end === "LEFT" ? list.popFront() : list.popBack()
+    if (value === undefined) break
+    taken.push(value)
+  }
   ctx.ks.dropIfEmpty(key)
   return taken
 }
@@ -44,11 +49,11 @@ const move = (ctx: CommandContext, source: string, destination: string, from: En
   const list = ctx.ks.list(source)
   if (list === undefined) return null
   ctx.ks.list(destination) // WRONGTYPE on the destination before anything moves
-  const value = from === "LEFT" ? list.shift() : list.pop()
+  const value = from === "LEFT" ? list.popFront() : list.popBack()
   if (value === undefined) return null
   const target = ctx.ks.listOrCreate(destination)
-  if (to === "LEFT") target.unshift(value)
-  else target.push(value)
+  if (to === "LEFT") target.pushFront(value)
+  else target.pushBack(value)
   ctx.ks.dropIfEmpty(source)
   return value
 }
@@ -86,17 +91,19 @@ export const listCommands: CommandTable = {
   lrange: {
     arity: 4,
     run: (ctx, args) => {
-      const list = ctx.ks.list(arg(args, 0)) ?? []
-      const range = normaliseRange(parseInteger(arg(args, 1)), parseInteger(arg(args, 2)), list.length)
-      return range === undefined ? [] : list.slice(range[0], range[1] + 1)
+      const list = ctx.ks.list(arg(args, 0))
+      const range = normaliseRange(parseInteger(arg(args, 1)), parseInteger(arg(args, 2)), list?.length ?? 0)
+      return range === undefined || list === undefined ? [] : list.slice(range[0], range[1])
     }
   },
   lindex: {
     arity: 3,
     run: (ctx, args) => {
-      const list = ctx.ks.list(arg(args, 0)) ?? []
+      const list = ctx.ks.list(arg(args, 0))
       const index = parseInteger(arg(args, 1))
-      return list[index < 0 ? list.length + index : index] ?? null
+      if (list === undefined) return null
+      const position = index < 0 ? list.length + index : index
+      return position < 0 ? null : list.at(position) ?? null
     }
   },
   lset: {
@@ -108,7 +115,7 @@ export const listCommands: CommandTable = {
       const raw = parseInteger(arg(args, 1))
       const index = raw < 0 ? list.length + raw : raw
       if (index < 0 || index >= list.length) throw new CommandError("ERR index out of range")
-      list[index] = arg(args, 2)
+      list.set(index, arg(args, 2))
       return OK
     }
   },
@@ -122,8 +129,7 @@ export const listCommands: CommandTable = {
       const stop = parseInteger(arg(args, 2))
       if (list !== undefined) {
         const range = normaliseRange(start, stop, list.length)
-        const kept = range === undefined ? [] : list.slice(range[0], range[1] + 1)
-        list.splice(0, list.length, ...kept)
+        list.replaceAll(range === undefined ? [] : list.slice(range[0], range[1]))
         ctx.ks.dropIfEmpty(key)
       }
       return OK
@@ -138,22 +144,14 @@ export const listCommands: CommandTable = {
       const list = ctx.ks.list(key)
       if (list === undefined) return 0
       const limit = count === 0 ? Infinity : Math.abs(count)
+      const items = count >= 0 ? list.toArray() : reversed(list.toArray())
+      const kept: Array<string> = []
       let removed = 0
-      if (count >= 0) {
-        for (let i = 0; i < list.length && removed < limit;) {
-          if (list[i] === arg(args, 2)) {
-            list.splice(i, 1)
-            removed++
-          } else i++
-        }
-      } else {
-        for (let i = list.length - 1; i >= 0 && removed < limit; i--) {
-          if (list[i] === arg(args, 2)) {
-            list.splice(i, 1)
-            removed++
-          }
-        }
+      for (const item of items) {
+        if (item === arg(args, 2) && removed < limit) removed++
+        else kept.push(item)
       }
+      if (removed > 0) list.replaceAll(count >= 0 ? kept : reversed(kept))
       ctx.ks.dropIfEmpty(key)
       return removed
     }

@@ -4,6 +4,7 @@
  * Command handlers signal Redis error replies by throwing `CommandError`; the engine
  * catches it at dispatch (and the Lua bridge at `redis.call`), so it never leaves this folder.
  */
+import type { Deque } from "./Deque.js"
 import type { SortedSet } from "./SortedSet.js"
 import type { Stream } from "./Stream.js"
 
@@ -33,7 +34,7 @@ export const notInteger = () => new CommandError("ERR value is not an integer or
 export type Value =
   | { readonly kind: "string"; value: string }
   | { readonly kind: "hash"; readonly value: Map<string, string> }
-  | { readonly kind: "list"; readonly value: Array<string> }
+  | { readonly kind: "list"; readonly value: Deque }
   | { readonly kind: "set"; readonly value: Set<string> }
   | { readonly kind: "zset"; readonly value: SortedSet }
   | { readonly kind: "stream"; readonly value: Stream }
