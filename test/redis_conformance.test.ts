@@ -53,6 +53,17 @@ describe("in-memory Redis, per layer", () => {
       assert.strictEqual(engine.ks.storedCount, 1)
     })))
 
+  it.live("Lua cannot carry NUL bytes here: such values are refused, never cut short", () =>
+    Effect.gen(function*() {
+      const redis = yield* RedisClient
+      yield* redis.send("SET", "bin", "a\u0000b")
+      assert.strictEqual(yield* redis.send("GET", "bin"), "a\u0000b")
+      const read = yield* Effect.flip(redis.send("EVAL", "return redis.call('get', 'bin')", "0"))
+      assert.include(read.message, "cannot pass strings containing NUL bytes")
+      const passed = yield* Effect.flip(redis.send("EVAL", "return ARGV[1]", "0", "x\u0000y"))
+      assert.include(passed.message, "cannot pass strings containing NUL bytes")
+    }).pipe(Effect.provide(RedisClient.layerMemory)))
+
   it.live("a blocked BLPOP on the shared client wakes too", () =>
     Effect.gen(function*() {
       const redis = yield* RedisClient

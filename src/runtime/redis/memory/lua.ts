@@ -19,6 +19,13 @@ let factory: LuaFactory | undefined
 
 export const sha1hex = (text: string): string => createHash("sha1").update(text).digest("hex")
 
+// wasmoon hands strings to Lua as C strings, which end at the first NUL byte: refuse such
+// values instead of silently cutting them short (a known gap of this engine, not of Redis).
+const nulError = () => new CommandError("ERR the in-memory Lua engine cannot pass strings containing NUL bytes")
+
+const hasNul = (reply: Reply | ReadonlyArray<string>): boolean =>
+  typeof reply === "string" ? reply.includes("\0") : Array.isArray(reply) ? reply.some(hasNul) : false
+
 /** Redis reply → the value Lua sees: nil → false, status → {ok=}, error → {err=}. */
 const toLua = (reply: Reply | CommandError): unknown => {
   if (reply instanceof CommandError || reply instanceof NestedErrorReply) return { err: reply.message }
@@ -83,7 +90,10 @@ export class LuaScripts implements ScriptHost {
   private readonly loadScript: (sha: string, source: string) => unknown
 
   constructor(private readonly lua: LuaEngine, runCommand: ScriptCommandRunner) {
-    lua.global.set("__bridge_call", (...argv: Array<unknown>) => toLua(runCommand(argv.map(String))))
+    lua.global.set("__bridge_call", (...argv: Array<unknown>) => {
+      const reply = runCommand(argv.map(String))
+      return toLua(reply instanceof CommandError || !hasNul(reply) ? reply : nulError())
+    })
     lua.global.set("__bridge_sha1", (text: unknown) => sha1hex(String(text)))
     lua.global.set("__bridge_json_decode", decodeJson)
     lua.global.set("__bridge_tape", (...items: Array<unknown>) => {
@@ -119,6 +129,7 @@ export class LuaScripts implements ScriptHost {
   run(sha: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string>): Reply {
     const id = sha.toLowerCase()
     if (!this.sources.has(id)) throw new CommandError("NOSCRIPT No matching script. Please use EVAL.")
+    if (hasNul(keys) || hasNul(args)) throw nulError()
     this.tape = []
     // wasmoon pushes call arguments without growing the Lua stack (20 free slots are
     // guaranteed), so long argument lists travel as two tables instead.
