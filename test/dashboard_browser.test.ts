@@ -4,15 +4,20 @@
  * running job is cancelled with the token, and the same action without the token is refused.
  * Skipped, with a message, when /usr/bin/chromium is missing (.ci/run installs it).
  */
-import { existsSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Schema, type Scope } from "effect"
 import { type Browser, chromium, type Page } from "playwright-core"
+import { findJob } from "../src/domains/registry.js"
 import { DashboardToken } from "../src/http/DashboardToken.js"
 import { startHttpServer } from "../src/http/HttpServer.js"
 import { defineJob } from "../src/runtime/JobDefinition.js"
 import { JobContext } from "../src/runtime/JobContext.js"
 import { JobQueue } from "../src/runtime/JobQueue.js"
+import { MetricsEmitter } from "../src/runtime/MetricsEmitter.js"
+import { ResultStore } from "../src/runtime/ResultStore.js"
 import { RuntimeConfig } from "../src/runtime/RuntimeConfig.js"
 import { runtimeLayer } from "../src/runtime/RuntimeLayer.js"
 import { startWorker } from "../src/runtime/Worker.js"
@@ -39,7 +44,18 @@ const stepJob = defineJob({
     })
 })
 
-const services = runtimeLayer(redisClientOnServer.pipe(Layer.provide(RedisServer.layer())), RuntimeConfig.layerWith({ leaseMs: 3_000 }))
+const runtime = runtimeLayer(redisClientOnServer.pipe(Layer.provide(RedisServer.layer())), RuntimeConfig.layerWith({ leaseMs: 3_000 }))
+const services = Layer.mergeAll(MetricsEmitter.layer, ResultStore.layerMemory({ maxBytes: 64 * 1024 * 1024 })).pipe(Layer.provideMerge(runtime))
+
+/** The digits job writes its artifacts under DIGITS_ARTIFACT_DIR; keep them out of the working tree. */
+const artifactDir = Effect.acquireRelease(
+  Effect.sync(() => {
+    const dir = mkdtempSync(join(tmpdir(), "jobs-digits-artifacts-"))
+    process.env["DIGITS_ARTIFACT_DIR"] = dir
+    return dir
+  }),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
 
 // Playwright starts Chromium with a fresh temporary profile of its own; the flags keep it off the network.
 const launch: Effect.Effect<Browser, never, Scope.Scope> = Effect.acquireRelease(
@@ -66,11 +82,14 @@ const waitUntil = (what: string, check: Effect.Effect<boolean>) =>
   })
 
 describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
-  it.live("shows a job's progress bar advance and complete, refuses a tokenless cancel and cancels with the token", () =>
+  it.live("shows progress bars advance and complete (a step job and a digits training run), refuses a tokenless cancel and cancels with the token", () =>
     Effect.gen(function*() {
       const queue = yield* JobQueue
+      yield* artifactDir
       yield* startWorker(stepJob, { concurrency: 2, graceMs: 200 })
-      const server = yield* startHttpServer({ port: 0, domains: ["qr"], dashboard: { token: DashboardToken.layer(token) } })
+      const digits = yield* findJob("digits")
+      yield* digits.startWorker({ concurrency: 1, graceMs: 200 })
+      const server = yield* startHttpServer({ port: 0, domains: ["qr", "digits"], dashboard: { token: DashboardToken.layer(token) } })
       const browser = yield* launch
       const page = yield* Effect.promise(() => browser.newPage())
       yield* Effect.promise(() => page.goto(`${server.url}/`))
@@ -93,6 +112,20 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
       assert.match(yield* Effect.promise(() => row(page, jobId).locator(".message").innerText()), new RegExp(`^✓ steps-${jobId} \\(8 bytes\\)`))
       const queuesRow = page.locator(`#queues tr[data-domain="qr"] td[data-count="waiting"]`)
       assert.strictEqual(yield* Effect.promise(() => queuesRow.innerText()), "0")
+
+      // A real digits training run: its metrics cell updates as batch and epoch events arrive.
+      const training = yield* queue.enqueue({ domain: "digits", userId: 1, payload: { model_id: "mlp-32", epochs: 4, train_size: 4000 } })
+      const trainingRow = page.locator(`tr[data-job="digits/${training.jobId}"]`)
+      const metricsSeen = new Set<string>()
+      yield* waitUntil("the training run to complete on the page", Effect.gen(function*() {
+        const status = yield* Effect.promise(() => trainingRow.getAttribute("data-status", { timeout: 10_000 }))
+        const metrics = yield* Effect.promise(() => trainingRow.locator(".metrics").innerText())
+        if (status === "running" && metrics.includes("samples/s")) metricsSeen.add(metrics)
+        return status === "completed"
+      }))
+      assert.isAtLeast(metricsSeen.size, 2, `training metrics seen while running: ${[...metricsSeen].join(" | ")}`)
+      const finalMetrics = yield* Effect.promise(() => trainingRow.locator(".metrics").innerText())
+      assert.match(finalMetrics, /epoch 4\/4 · batch \d+\/\d+ · loss \d\.\d{4} · acc [\d.]+ · val_acc 0\.\d{4} · best 0\.\d{4} @\d · \d+ samples\/s/)
 
       // Cancel: refused without the token, done with it.
       const long = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { steps: 200, ms: 100 } })
