@@ -62,6 +62,11 @@ describe("in-memory Redis, per layer", () => {
       assert.include(read.message, "cannot pass strings containing NUL bytes")
       const passed = yield* Effect.flip(redis.send("EVAL", "return ARGV[1]", "0", "x\u0000y"))
       assert.include(passed.message, "cannot pass strings containing NUL bytes")
+      for (const script of ["return string.char(97, 0, 98)", "return {1, {string.char(0)}}", "return redis.call('set', 'k', string.char(0))"]) {
+        const made = yield* Effect.flip(redis.send("EVAL", script, "0"))
+        assert.include(made.message, "cannot pass strings containing NUL bytes")
+      }
+      assert.strictEqual(yield* redis.send("EXISTS", "k"), 0)
     }).pipe(Effect.provide(RedisClient.layerMemory)))
 
   it.live("a blocked BLPOP on the shared client wakes too", () =>

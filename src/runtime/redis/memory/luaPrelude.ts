@@ -12,6 +12,9 @@ local compat = __compat
 __bridge_call, __bridge_sha1, __bridge_json_decode, __bridge_tape, __compat = nil, nil, nil, nil, nil
 
 local raw_pcall, raw_xpcall = pcall, xpcall
+-- wasmoon hands strings to JS as C strings, cut at the first NUL: refuse those instead.
+local NUL_ERROR = "ERR the in-memory Lua engine cannot pass strings containing NUL bytes"
+local function has_nul(text) return text:find("\0", 1, true) ~= nil end
 local redis_error_mt = {}
 
 -- A Redis error raised from Lua; pcall turns it into its message, as Redis 7.0 does.
@@ -44,7 +47,9 @@ local function command_args(...)
   for i = 1, count do
     local value = select(i, ...)
     local kind = type(value)
-    if kind == "string" then argv[i] = value
+    if kind == "string" then
+      if has_nul(value) then return nil, NUL_ERROR end
+      argv[i] = value
     elseif kind == "number" then argv[i] = string.format("%.17g", value)
     else return nil, "ERR Lua redis lib command arguments must be strings or integers" end
   end
@@ -78,6 +83,7 @@ end
 local function write_tape(value, tape, n)
   local kind = type(value)
   if kind == "string" then
+    if has_nul(value) then error(NUL_ERROR, 0) end
     tape[n + 1], tape[n + 2] = "$", value
     return n + 2
   elseif kind == "number" then
@@ -109,12 +115,16 @@ end
 
 local function to_reply(value)
   local kind = type(value)
-  if kind == "string" then return value end
+  if kind == "string" then
+    if has_nul(value) then return { failed = { err = NUL_ERROR } } end
+    return value
+  end
   if kind == "number" then return integer_of(value) end
   if kind == "boolean" then return value and 1 or false end
   if kind ~= "table" then return false end
   local tape = {}
-  local n = write_tape(value, tape, 0)
+  local ok, n = raw_pcall(write_tape, value, tape, 0)
+  if not ok then return { failed = { err = tostring(n) } } end
   for first = 1, n, 4000 do bridge_tape(table.unpack(tape, first, math.min(n, first + 3999))) end
   return true
 end
