@@ -53,7 +53,7 @@ describe("in-memory Redis, per layer", () => {
       assert.strictEqual(engine.ks.storedCount, 1)
     })))
 
-  it.live("Lua cannot carry NUL bytes here: such values are refused, never cut short", () =>
+  it.live("Lua cannot carry NUL bytes or non-UTF-8 here: such values are refused, never mangled", () =>
     Effect.gen(function*() {
       const redis = yield* RedisClient
       yield* redis.send("SET", "bin", "a\u0000b")
@@ -67,6 +67,9 @@ describe("in-memory Redis, per layer", () => {
         assert.include(made.message, "cannot pass strings containing NUL bytes")
       }
       assert.strictEqual(yield* redis.send("EXISTS", "k"), 0)
+      const bytes = yield* Effect.flip(redis.send("EVAL", "return string.char(200, 201)", "0"))
+      assert.include(bytes.message, "cannot pass strings that are not UTF-8")
+      assert.strictEqual(yield* redis.send("EVAL", "return 'héllo ✓'", "0"), "héllo ✓")
     }).pipe(Effect.provide(RedisClient.layerMemory)))
 
   it.live("a blocked BLPOP on the shared client wakes too", () =>

@@ -12,9 +12,15 @@ local compat = __compat
 __bridge_call, __bridge_sha1, __bridge_json_decode, __bridge_tape, __compat = nil, nil, nil, nil, nil
 
 local raw_pcall, raw_xpcall = pcall, xpcall
--- wasmoon hands strings to JS as C strings, cut at the first NUL: refuse those instead.
+-- wasmoon hands strings to JS as UTF-8 C strings: cut at the first NUL, invalid bytes replaced.
+-- Refuse those instead of corrupting them.
 local NUL_ERROR = "ERR the in-memory Lua engine cannot pass strings containing NUL bytes"
-local function has_nul(text) return text:find("\0", 1, true) ~= nil end
+local BYTES_ERROR = "ERR the in-memory Lua engine cannot pass strings that are not UTF-8"
+local function text_problem(text)
+  if text:find("\0", 1, true) ~= nil then return NUL_ERROR end
+  if utf8.len(text) == nil then return BYTES_ERROR end
+  return nil
+end
 local redis_error_mt = {}
 
 -- A Redis error raised from Lua; pcall turns it into its message, as Redis 7.0 does.
@@ -48,7 +54,8 @@ local function command_args(...)
     local value = select(i, ...)
     local kind = type(value)
     if kind == "string" then
-      if has_nul(value) then return nil, NUL_ERROR end
+      local problem = text_problem(value)
+      if problem ~= nil then return nil, problem end
       argv[i] = value
     elseif kind == "number" then argv[i] = string.format("%.17g", value)
     else return nil, "ERR Lua redis lib command arguments must be strings or integers" end
@@ -83,7 +90,8 @@ end
 local function write_tape(value, tape, n)
   local kind = type(value)
   if kind == "string" then
-    if has_nul(value) then error(NUL_ERROR, 0) end
+    local problem = text_problem(value)
+    if problem ~= nil then error(problem, 0) end
     tape[n + 1], tape[n + 2] = "$", value
     return n + 2
   elseif kind == "number" then
@@ -116,7 +124,8 @@ end
 local function to_reply(value)
   local kind = type(value)
   if kind == "string" then
-    if has_nul(value) then return { failed = { err = NUL_ERROR } } end
+    local problem = text_problem(value)
+    if problem ~= nil then return { failed = { err = problem } } end
     return value
   end
   if kind == "number" then return integer_of(value) end
