@@ -161,6 +161,22 @@ describe("MetricsEmitter", () => {
         assert.deepStrictEqual(bus.published, ["b1", "b2", "b3", "m1"])
       })))
 
+  it.effect("events emitted during a publish wait for the next linger and go out together", () =>
+    withEmitter({ lingerMs: 20 }, (emitter, bus) =>
+      Effect.gen(function*() {
+        emitter.emit("digits", "job-1", "b1", "batch")
+        yield* Effect.yieldNow
+        yield* TestClock.adjust("20 millis")
+        assert.deepStrictEqual(yield* bus.nextCall, ["b1"])
+        emitter.emit("digits", "job-1", "b2", "batch")
+        emitter.emit("digits", "job-1", "b3", "batch")
+        yield* bus.open
+        yield* Effect.yieldNow
+        assert.deepStrictEqual(bus.published, ["b1"], "b2 and b3 are not sent one per round trip")
+        yield* TestClock.adjust("20 millis")
+        assert.deepStrictEqual(yield* bus.nextCall, ["b2", "b3"])
+      })))
+
   it.effect("emit never waits: 100,000 emits against a stalled bus stay bounded", () =>
     withEmitter({ queueCapacity: 1024 }, (emitter, bus) =>
       Effect.gen(function*() {

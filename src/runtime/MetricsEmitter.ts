@@ -165,6 +165,13 @@ const make = (settings: MetricsSettings) =>
         yield* publishChunk(chunk)
         doneSeq = last.seq
         yield* settleWaiters
+        // Full chunks go out back to back; a few stragglers wait for the next linger instead of
+        // going out one per round trip while the trainer keeps emitting.
+        if (batches.size + milestones.size < CHUNK) break
+      }
+      if (batches.size + milestones.size > 0 && !wakePending) {
+        wakePending = true
+        Queue.offerUnsafe(doorbell, true)
       }
     })
 
