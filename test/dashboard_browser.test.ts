@@ -114,7 +114,7 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
       assert.strictEqual(yield* Effect.promise(() => queuesRow.innerText()), "0")
 
       // A real digits training run: its metrics cell updates as batch and epoch events arrive.
-      const training = yield* queue.enqueue({ domain: "digits", userId: 1, payload: { model_id: "mlp-32", epochs: 4, train_size: 4000 } })
+      const training = yield* queue.enqueue({ domain: "digits", userId: 1, payload: { model_id: "mlp-32", epochs: 8 } })
       const trainingRow = page.locator(`tr[data-job="digits/${training.jobId}"]`)
       const metricsSeen = new Set<string>()
       yield* waitUntil("the training run to complete on the page", Effect.gen(function*() {
@@ -125,7 +125,7 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
       }))
       assert.isAtLeast(metricsSeen.size, 2, `training metrics seen while running: ${[...metricsSeen].join(" | ")}`)
       const finalMetrics = yield* Effect.promise(() => trainingRow.locator(".metrics").innerText())
-      assert.match(finalMetrics, /epoch 4\/4 · batch \d+\/\d+ · loss \d\.\d{4} · acc [\d.]+ · val_acc 0\.\d{4} · best 0\.\d{4} @\d · \d+ samples\/s/)
+      assert.match(finalMetrics, /epoch 8\/8 · batch \d+\/\d+ · loss \d\.\d{4} · acc [\d.]+ · val_acc 0\.\d{4} · best 0\.\d{4} @\d · \d+ samples\/s/)
 
       // Cancel: refused without the token, done with it.
       const long = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { steps: 200, ms: 100 } })
