@@ -96,6 +96,26 @@ export const keysAndStrings = (it: SuiteIt) => {
         yield* expectError("ERR syntax error", "SCAN", "0", "BOGUS", "1")
       }))
 
+    it.effect("SCAN returns every key that stays, even while the scanner deletes what it saw", () =>
+      Effect.gen(function*() {
+        yield* flush
+        for (let i = 0; i < 40; i++) yield* send("SET", `job:${i}`, "x")
+        const seen = new Set<string>()
+        let cursor = "0"
+        let rounds = 0
+        do {
+          const reply = yield* send("SCAN", cursor, "COUNT", "5")
+          if (!Array.isArray(reply) || !Array.isArray(reply[1])) break
+          cursor = String(reply[0])
+          const page = reply[1].map(String)
+          for (const key of page) seen.add(key)
+          if (page.length > 0) yield* send("DEL", ...page)
+          rounds++
+        } while (cursor !== "0" && rounds < 200)
+        assert.strictEqual(seen.size, 40)
+        yield* expectReply(0, "DBSIZE")
+      }))
+
     it.effect("TTL, PTTL, EXPIRE options and PERSIST", () =>
       Effect.gen(function*() {
         yield* flush

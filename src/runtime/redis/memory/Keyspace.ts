@@ -8,11 +8,15 @@ interface Entry {
   value: Value
   /** Deadline in ms since epoch (Date.now()), or undefined for no expiry. */
   expiresAt: number | undefined
+  /** Creation order, which is also the map's iteration order: SCAN's cursor. */
+  seq: number
 }
 
 export class Keyspace {
   private readonly entries = new Map<string, Entry>()
   private touched: Set<string> | undefined
+  // Starts at 1: SCAN's cursor 0 means "from the start" and "done".
+  private nextSeq = 1
   /** Keys that were given a deadline (possibly stale): what `sweep` walks. */
   private readonly expiring = new Set<string>()
   private sweepCursor: Iterator<string> | undefined
@@ -99,7 +103,7 @@ export class Keyspace {
     const existing = this.hash(key)
     if (existing !== undefined) return existing
     const value: Map<string, string> = new Map()
-    this.entries.set(key, { value: { kind: "hash", value }, expiresAt: undefined })
+    this.entries.set(key, { value: { kind: "hash", value }, expiresAt: undefined, seq: this.nextSeq++ })
     return value
   }
 
@@ -107,7 +111,7 @@ export class Keyspace {
     const existing = this.list(key)
     if (existing !== undefined) return existing
     const value: Deque = new Deque()
-    this.entries.set(key, { value: { kind: "list", value }, expiresAt: undefined })
+    this.entries.set(key, { value: { kind: "list", value }, expiresAt: undefined, seq: this.nextSeq++ })
     return value
   }
 
@@ -115,7 +119,7 @@ export class Keyspace {
     const existing = this.set(key)
     if (existing !== undefined) return existing
     const value: Set<string> = new Set()
-    this.entries.set(key, { value: { kind: "set", value }, expiresAt: undefined })
+    this.entries.set(key, { value: { kind: "set", value }, expiresAt: undefined, seq: this.nextSeq++ })
     return value
   }
 
@@ -123,7 +127,7 @@ export class Keyspace {
     const existing = this.zset(key)
     if (existing !== undefined) return existing
     const value: SortedSet = new SortedSet()
-    this.entries.set(key, { value: { kind: "zset", value }, expiresAt: undefined })
+    this.entries.set(key, { value: { kind: "zset", value }, expiresAt: undefined, seq: this.nextSeq++ })
     return value
   }
 
@@ -131,7 +135,7 @@ export class Keyspace {
     const existing = this.stream(key)
     if (existing !== undefined) return existing
     const value: Stream = new Stream()
-    this.entries.set(key, { value: { kind: "stream", value }, expiresAt: undefined })
+    this.entries.set(key, { value: { kind: "stream", value }, expiresAt: undefined, seq: this.nextSeq++ })
     return value
   }
 
@@ -139,7 +143,7 @@ export class Keyspace {
   put(key: string, value: Value, keepTtl = false): void {
     this.touched?.add(key)
     const expiresAt = keepTtl ? this.entry(key)?.expiresAt : undefined
-    this.entries.set(key, { value, expiresAt })
+    this.entries.set(key, { value, expiresAt, seq: this.entries.get(key)?.seq ?? this.nextSeq++ })
   }
 
   delete(key: string): boolean {
@@ -167,6 +171,7 @@ export class Keyspace {
     this.entries.delete(from)
     this.touched?.add(to)
     this.entries.delete(to)
+    entry.seq = this.nextSeq++
     this.entries.set(to, entry)
     if (entry.expiresAt !== undefined) this.expiring.add(to)
     return true
@@ -212,6 +217,21 @@ export class Keyspace {
   /** Stored entries, expired or not (for tests of the sweep). */
   get storedCount(): number {
     return this.entries.size
+  }
+
+  /**
+   * One SCAN step: up to `count` live keys created at or after `cursor`, and the cursor to
+   * continue from (0 when done). Keys present for the whole scan are returned exactly once,
+   * even when others are deleted meanwhile, as Redis guarantees.
+   */
+  scan(cursor: number, count: number): { readonly keys: Array<string>; readonly next: number } {
+    const keys: Array<string> = []
+    for (const [key, entry] of this.entries) {
+      if (entry.seq < cursor) continue
+      if (keys.length === count) return { keys, next: entry.seq }
+      if (this.entry(key) !== undefined) keys.push(key)
+    }
+    return { keys, next: 0 }
   }
 
   /** Live keys, in insertion order (expired ones are removed on the way). */

@@ -58,9 +58,7 @@ const scan = (ctx: CommandContext, args: ReadonlyArray<string>): Reply => {
     } else if (option === "TYPE") type = arg(args, i + 1).toLowerCase()
     else throw syntaxError()
   }
-  const keys = ctx.ks.keys()
-  const page = keys.slice(cursor, cursor + count)
-  const next = cursor + count >= keys.length ? 0 : cursor + count
+  const { keys: page, next } = ctx.ks.scan(cursor, count)
   const selected = page.filter((key) =>
     (pattern === undefined || globMatch(pattern, key)) && (type === undefined || ctx.ks.get(key)?.kind === type)
   )
