@@ -133,6 +133,8 @@ export const collections = (it: SuiteIt) => {
         yield* expectReply(1, "SREM", "s", "c")
         yield* expectReply(0, "EXISTS", "s")
         yield* expectReply(0, "SCARD", "s")
+        yield* send("SADD", "ints", "10", "-2", "3", "7")
+        yield* expectReply(["-2", "3", "7", "10"], "SMEMBERS", "ints")
         yield* send("SET", "str", "v")
         yield* expectError(WRONGTYPE, "SADD", "str", "a")
         yield* expectError(WRONGTYPE, "SMEMBERS", "str")

@@ -47,7 +47,7 @@ export const randomCommand = (random: ReturnType<typeof makeRandom>): Array<stri
     "ZCOUNT", "ZREMRANGEBYSCORE", "ZREMRANGEBYRANK", "ZREVRANGE", "ZPOPMIN", "ZPOPMAX", "ZCARD",
     "XADD", "XRANGE", "XREVRANGE", "XLEN", "XTRIM", "XDEL", "XREAD", "EVAL", "DBSIZE",
     "RENAME", "RENAMENX", "SETNX", "SETEX", "GETSET", "APPEND",
-    "EXPIRE", "PEXPIRE", "PERSIST", "TTL", "PTTL", "KEYS", "SMEMBERS", "BLOCKING"
+    "EXPIRE", "PEXPIRE", "PERSIST", "TTL", "PTTL", "KEYS", "SMEMBERS", "SMEMBERS_ORDERED", "BLOCKING"
   ])
   switch (command) {
     case "SET":
@@ -58,6 +58,9 @@ export const randomCommand = (random: ReturnType<typeof makeRandom>): Array<stri
       return ["EXPIRE", k, pick(["100", "0", "-1", "x", "200"]), ...maybe(0.4, [pick(["NX", "XX", "GT", "LT"])])]
     case "PEXPIRE":
       return ["PEXPIRE", k, pick(["100000", "50000", "x"])]
+    case "SMEMBERS_ORDERED":
+      // Only integer sets have an order Redis promises (the intset); compared unsorted.
+      return ["EVAL", "redis.call('del', KEYS[1]); redis.call('sadd', KEYS[1], '10', '-2', '3', '7'); return redis.call('smembers', KEYS[1])", "1", `ints:${k}`]
     case "KEYS":
       return ["KEYS", pick(["*", "[a-l]", "?", "h*", "x"])]
     case "BLOCKING": {
@@ -149,7 +152,7 @@ export const randomCommand = (random: ReturnType<typeof makeRandom>): Array<stri
     case "XDEL":
       return ["XDEL", k, `${int(1, 30)}-${int(0, 2)}`]
     case "XREAD":
-      return ["XREAD", ...maybe(0.5, ["COUNT", int(1, 3)]), "STREAMS", k, pick(["0", "10-0", "$"])]
+      return ["XREAD", ...maybe(0.5, ["COUNT", int(-1, 3)]), "STREAMS", k, pick(["0", "10-0", "$"])]
     case "EVAL":
       return ["EVAL", pick(SCRIPTS), "1", k]
     case "DBSIZE":

@@ -1,6 +1,19 @@
 /** Set commands. An emptied set disappears. */
-import { arg } from "./args.js"
+import { arg, isInteger } from "./args.js"
 import type { CommandTable } from "./command.js"
+
+// Redis keeps a small set of integers as a sorted "intset", so SMEMBERS lists them in order;
+// other sets come back in hash order, for which insertion order stands in.
+const INTSET_MAX_ENTRIES = 512
+
+const members = (set: Set<string> | undefined): Array<string> => {
+  const all = [...(set ?? [])]
+  if (all.length > INTSET_MAX_ENTRIES || !all.every(isInteger)) return all
+  return all.sort((a, b) => {
+    const difference = BigInt(a) - BigInt(b)
+    return difference < 0n ? -1 : difference > 0n ? 1 : 0
+  })
+}
 
 export const setCommands: CommandTable = {
   sadd: {
@@ -29,7 +42,7 @@ export const setCommands: CommandTable = {
       return removed
     }
   },
-  smembers: { arity: 2, run: (ctx, args) => [...(ctx.ks.set(arg(args, 0)) ?? [])] },
+  smembers: { arity: 2, run: (ctx, args) => members(ctx.ks.set(arg(args, 0))) },
   sismember: { arity: 3, run: (ctx, args) => (ctx.ks.set(arg(args, 0))?.has(arg(args, 1)) ? 1 : 0) },
   smismember: {
     arity: -3,

@@ -95,7 +95,10 @@ const xread = (ctx: CommandContext, args: ReadonlyArray<string>): Reply | WouldB
   let i = 0
   for (; i < args.length; i++) {
     const option = upper(args[i])
-    if (option === "COUNT") count = Math.max(1, parseInteger(arg(args, ++i)))
+    if (option === "COUNT") {
+      const limit = parseInteger(arg(args, ++i))
+      count = limit <= 0 ? Infinity : limit // 0 or less: no limit, as in Redis
+    }
     else if (option === "BLOCK") {
       block = parseInteger(arg(args, ++i), () => new CommandError("ERR timeout is not an integer or out of range"))
       if (block < 0) throw new CommandError("ERR timeout is negative")
