@@ -106,13 +106,13 @@ describe.skipIf(!hasTmux)("watch in tmux", () => {
   })
 
   it("shows a digits training run live, in place, and settles it as a ✓ line", async () => {
-    const jobId = await enqueue("digits", { model_id: "mlp-32", epochs: 5, train_size: 6000 })
+    const jobId = await enqueue("digits", { model_id: "mlp-32", epochs: 8 })
     const percents = new Set<number>()
     await waitFor(() => {
       const lines = linesWith(jobId)
       // In place: the job never takes more than one line on the screen.
       expect(lines.length).toBeLessThanOrEqual(1)
-      const running = lines[0]?.match(/^digits\/\S+ {2}\[[█░]{20}\] +(\d+)% .*· epoch (\d)\/5 .*val_acc 0\.\d{4}.* samples\/s/)
+      const running = lines[0]?.match(/^digits\/\S+ {2}\[[█░]{20}\] +(\d+)% .*· epoch (\d)\/8 .*val_acc 0\.\d{4}.* samples\/s/)
       if (running?.[1] !== undefined) percents.add(Number(running[1]))
       return lines[0]?.startsWith(`✓ digits/${jobId}`) === true
     }, 60_000, "the digits job to settle as a ✓ line")
