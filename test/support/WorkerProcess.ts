@@ -43,6 +43,14 @@ export interface WorkerProcess {
   readonly kill: (signal: NodeJS.Signals) => void
 }
 
+const resolvable = () => {
+  const handle: { resolve: () => void; promise: Promise<void> } = { resolve: () => undefined, promise: Promise.resolve() }
+  handle.promise = new Promise<void>((resolve) => {
+    handle.resolve = resolve
+  })
+  return handle
+}
+
 export const spawnWorker = (entry: string, concurrency: number, env: Readonly<Record<string, string>>): WorkerProcess => {
   const child: ChildProcess = spawn(process.execPath, [entry, String(concurrency)], {
     env: { ...process.env, ...env },
@@ -51,17 +59,14 @@ export const spawnWorker = (entry: string, concurrency: number, env: Readonly<Re
   let text = ""
   let ready = false
   let done = false
-  let markReady: () => void = () => {}
-  const readyPromise = new Promise<void>((resolve) => {
-    markReady = resolve
-  })
+  const readyPromise = resolvable()
   const collect = (chunk: Buffer) => {
     text += chunk.toString("utf8")
     // Keep memory bounded over long runs: the tail is what a failure message needs.
     if (text.length > 2_000_000) text = text.slice(-1_000_000)
     if (!ready && text.includes("ready\n")) {
       ready = true
-      markReady()
+      readyPromise.resolve()
     }
   }
   child.stdout?.on("data", collect)
@@ -76,7 +81,7 @@ export const spawnWorker = (entry: string, concurrency: number, env: Readonly<Re
   return {
     pid: child.pid ?? -1,
     isReady: () => ready && !done,
-    ready: readyPromise,
+    ready: readyPromise.promise,
     exited,
     hasExited: () => done,
     output: () => text,
