@@ -45,6 +45,10 @@ const sample = (text: string, series: string): number => {
   return line === undefined ? 0 : Number(line.slice(series.length + 1))
 }
 
+/** How many times a job's view saw it start. */
+const runsOf = (detail: { view: { history: ReadonlyArray<{ type: string }> } | null }): number =>
+  detail.view?.history.filter((h) => h.type === "qr.job.started.v1").length ?? 0
+
 const waitForStatus = (jobId: string, status: string) =>
   Effect.gen(function*() {
     const store = yield* JobStore
@@ -183,6 +187,23 @@ describe("http server", () => {
         assert.strictEqual(unknownAction.status, 400)
         const noJob = yield* post(`${server.url}/api/jobs/qr/no-such-job/cancel`, "t0k3n")
         assert.strictEqual(noJob.status, 404)
+
+        // Requeue from dead letter: the job leaves the dead set and runs again.
+        const dead = yield* queue.enqueue({ domain: "qr", userId: 3, payload: { kind: "system-error" }, maxAttempts: 1 })
+        yield* waitForStatus(dead.jobId, "failed")
+        assert.strictEqual((yield* queue.counts("qr")).dead, 1)
+        const requeued = yield* post(`${server.url}/api/jobs/qr/${dead.jobId}/requeue`, "t0k3n")
+        assert.strictEqual(requeued.status, 200)
+        assert.deepStrictEqual(requeued.body, { action: "requeue", jobId: dead.jobId, outcome: "requeued" })
+        // It runs again and fails again: the view's history holds both runs.
+        let again = JSON.parse((yield* get(`${server.url}/api/jobs/qr/${dead.jobId}`)).text)
+        for (let i = 0; i < 200 && !(runsOf(again) === 2 && again.view.status === "failed"); i++) {
+          yield* Effect.sleep("25 millis")
+          again = JSON.parse((yield* get(`${server.url}/api/jobs/qr/${dead.jobId}`)).text)
+        }
+        assert.strictEqual(runsOf(again), 2)
+        assert.strictEqual(again.view.status, "failed")
+        assert.strictEqual(again.record.attempt, 1, "a requeued job starts again from its first attempt")
       })), 60_000)
 
     it.live("without a configured token the dashboard is read-only: actions answer 403", () =>
@@ -243,5 +264,23 @@ describe("http server", () => {
         const status = yield* Effect.promise(() => runCli(["status", "--domain", "qr", jobs[0]?.jobId ?? ""], env))
         assert.match(status.stdout, /"status": "completed"/)
       })), 90_000)
+  })
+
+  describe("serve command", () => {
+    it.live("reads DASHBOARD_TOKEN at start: the page allows actions and a wrong token is refused", () =>
+      run(Effect.gen(function*() {
+        const redis = yield* RedisServer
+        const port = yield* Effect.promise(() => freePort())
+        const env = { REDIS_URL: redis.url, DASHBOARD_TOKEN: "from-env" }
+        const serve = yield* Effect.acquireRelease(
+          Effect.sync(() => startCli(["serve", "--port", String(port), "--domain", "qr"], env)),
+          (s) => Effect.promise(() => s.stop("SIGTERM"))
+        )
+        yield* Effect.promise(() => waitFor(() => serve.output().includes("dashboard on"), 30_000, "serve to listen"))
+        const url = `http://127.0.0.1:${port}`
+        assert.match((yield* get(`${url}/`)).text, /data-actions="enabled"/)
+        assert.strictEqual((yield* post(`${url}/api/jobs/qr/x/cancel`, "not-it")).status, 401)
+        assert.strictEqual((yield* post(`${url}/api/jobs/qr/x/cancel`, "from-env")).status, 404)
+      })), 60_000)
   })
 })
