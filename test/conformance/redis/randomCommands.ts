@@ -23,6 +23,7 @@ const VALUES = ["v", "w", "1", "2", "-3", "x y", "10", "1.5", "", "9223372036854
 const SCORES = ["1", "2", "2.5", "-1", "0", "+inf", "-inf", "3", "1e2", "0.1", "nan", "x"]
 const BOUNDS = ["-inf", "+inf", "1", "(1", "2", "(2.5", "3", "x", "(", "0"]
 const MEMBERS = ["m", "n", "o", "p"]
+const LEX = ["-", "+", "[m", "(m", "[n", "(o", "[p", "x", "[", "("]
 
 const SCRIPTS = [
   "return redis.call('type', KEYS[1])",
@@ -47,7 +48,8 @@ export const randomCommand = (random: ReturnType<typeof makeRandom>): Array<stri
     "ZCOUNT", "ZREMRANGEBYSCORE", "ZREMRANGEBYRANK", "ZREVRANGE", "ZPOPMIN", "ZPOPMAX", "ZCARD",
     "XADD", "XRANGE", "XREVRANGE", "XLEN", "XTRIM", "XDEL", "XREAD", "EVAL", "DBSIZE",
     "RENAME", "RENAMENX", "SETNX", "SETEX", "GETSET", "APPEND",
-    "EXPIRE", "PEXPIRE", "PERSIST", "TTL", "PTTL", "KEYS", "SMEMBERS", "SMEMBERS_ORDERED", "BLOCKING"
+    "EXPIRE", "PEXPIRE", "PERSIST", "TTL", "PTTL", "KEYS", "SMEMBERS", "SMEMBERS_ORDERED", "BLOCKING",
+    "ZRANGEBYLEX", "ZREVRANGEBYLEX", "ZLEXCOUNT", "ZREMRANGEBYLEX", "ZRANGE_BYLEX"
   ])
   switch (command) {
     case "SET":
@@ -61,6 +63,12 @@ export const randomCommand = (random: ReturnType<typeof makeRandom>): Array<stri
     case "SMEMBERS_ORDERED":
       // Only integer sets have an order Redis promises (the intset); compared unsorted.
       return ["EVAL", "redis.call('del', KEYS[1]); redis.call('sadd', KEYS[1], '10', '-2', '3', '7'); return redis.call('smembers', KEYS[1])", "1", `ints:${k}`]
+    case "ZRANGEBYLEX": case "ZLEXCOUNT": case "ZREMRANGEBYLEX":
+      return [command, k, pick(LEX), pick(LEX), ...(command === "ZRANGEBYLEX" ? maybe(0.3, ["LIMIT", int(-1, 2), int(-1, 2)]) : [])]
+    case "ZREVRANGEBYLEX":
+      return [command, k, pick(LEX), pick(LEX)]
+    case "ZRANGE_BYLEX":
+      return ["ZRANGE", k, pick(LEX), pick(LEX), "BYLEX", ...maybe(0.4, ["REV"]), ...maybe(0.3, ["LIMIT", int(0, 2), int(-1, 2)]), ...maybe(0.1, ["WITHSCORES"])]
     case "KEYS":
       return ["KEYS", pick(["*", "[a-l]", "?", "h*", "x"])]
     case "BLOCKING": {

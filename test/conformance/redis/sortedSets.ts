@@ -95,6 +95,22 @@ export const sortedSets = (it: SuiteIt) => {
         yield* expectError(WRONGTYPE, "ZRANGE", "str", "0", "-1")
       }))
 
+    it.effect("lexicographic ranges: ZRANGEBYLEX, ZRANGE BYLEX, ZLEXCOUNT, ZREMRANGEBYLEX", () =>
+      Effect.gen(function*() {
+        yield* flush
+        yield* send("ZADD", "lex", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e")
+        yield* expectReply(["b", "c", "d"], "ZRANGEBYLEX", "lex", "[b", "[d")
+        yield* expectReply(["c", "d", "e"], "ZRANGEBYLEX", "lex", "(b", "+")
+        yield* expectReply(["b", "c"], "ZRANGEBYLEX", "lex", "-", "+", "LIMIT", "1", "2")
+        yield* expectReply(["e", "d"], "ZRANGE", "lex", "+", "(c", "BYLEX", "REV")
+        yield* expectReply(["d", "c"], "ZREVRANGEBYLEX", "lex", "[d", "[c")
+        yield* expectReply(5, "ZLEXCOUNT", "lex", "-", "+")
+        yield* expectReply(2, "ZREMRANGEBYLEX", "lex", "[a", "(c")
+        yield* expectReply(["c", "d", "e"], "ZRANGE", "lex", "0", "-1")
+        yield* expectError("ERR min or max not valid string range item", "ZRANGEBYLEX", "lex", "a", "+")
+        yield* expectError("ERR syntax error, WITHSCORES not supported in combination with BYLEX", "ZRANGE", "lex", "-", "+", "BYLEX", "WITHSCORES")
+      }))
+
     it.effect("ZPOPMIN and ZPOPMAX with counts and ties ordered by member", () =>
       Effect.gen(function*() {
         yield* flush

@@ -10,6 +10,7 @@ import { listCommands } from "./lists.js"
 import { scriptingCommands } from "./scripting.js"
 import { setCommands } from "./sets.js"
 import { sortedSetCommands } from "./sortedSets.js"
+import { lexCommands } from "./sortedSetsLex.js"
 import { streamCommands } from "./streams.js"
 import { stringCommands } from "./strings.js"
 import { CommandError, type Reply, WouldBlock } from "./types.js"
@@ -22,6 +23,7 @@ const commands: CommandTable = {
   ...listCommands,
   ...setCommands,
   ...sortedSetCommands,
+  ...lexCommands,
   ...streamCommands,
   ...scriptingCommands
 }

@@ -12,6 +12,7 @@ import {
 } from "./args.js"
 import type { CommandContext, CommandTable } from "./command.js"
 import type { ScoreBound, ScoredMember } from "./SortedSet.js"
+import { lexRange } from "./sortedSetsLex.js"
 import { CommandError, type Reply, syntaxError, WouldBlock } from "./types.js"
 
 const parseBound = (text: string): ScoreBound => {
@@ -120,7 +121,12 @@ const byRank = (ctx: CommandContext, key: string, start: string, stop: string, r
 const zrange = (ctx: CommandContext, args: ReadonlyArray<string>): Reply => {
   const options = parseRangeOptions(args.slice(3), true)
   const [key, start, stop] = [arg(args, 0), arg(args, 1), arg(args, 2)]
-  if (options.by === "BYLEX") throw new CommandError("ERR BYLEX is not supported by the in-memory engine")
+  if (options.by === "BYLEX") {
+    if (options.scores) throw new CommandError("ERR syntax error, WITHSCORES not supported in combination with BYLEX")
+    return options.rev
+      ? lexRange(ctx, key, stop, start, true, options.limit)
+      : lexRange(ctx, key, start, stop, false, options.limit)
+  }
   if (options.by === "RANK") {
     if (options.limit !== undefined) {
       throw new CommandError("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
