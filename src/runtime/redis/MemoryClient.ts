@@ -58,7 +58,11 @@ const run = (engine: Engine, command: string, args: ReadonlyArray<string>): Effe
       const cancel = engine.onWrite(keys, () => {
         const outcome = engine.execute(command, retryArgs)
         if (outcome._tag === "Blocked") return false
-        finish(fromOutcome(op, outcome))
+        // Served now, inside the writer's command; the fiber resumes after it (resuming runs
+        // the fiber on the spot, which must not happen in the middle of the engine's work).
+        cancel()
+        clearTimeout(timer)
+        queueMicrotask(() => resume(fromOutcome(op, outcome)))
         return true
       })
       if (deadline !== undefined) timer = setTimeout(() => finish(Effect.succeed(null)), Math.max(0, deadline - Date.now()))
