@@ -55,7 +55,7 @@ describe("watch renderer", () => {
 
   it("on a terminal redraws the live block in place and prints finished jobs above it", () => {
     let written = ""
-    const render = makeTerminalRenderer({ isTTY: true, columns: 200, write: (text) => { written += text } })
+    const render = makeTerminalRenderer({ isTTY: true, columns: () => 200, rows: () => 40, write: (text) => { written += text } })
     render({ _tag: "Job", job: progressView("a", 10) })
     render({ _tag: "Job", job: progressView("b", 20) })
     expect(written).toBe("qr/a  [██░░░░░░░░░░░░░░░░░░]   10%  working\n" +
@@ -66,9 +66,19 @@ describe("watch renderer", () => {
     expect(written).toBe("\x1b[2A\r\x1b[J✓ qr/a  completed  abc (12 bytes)\nqr/b  [████░░░░░░░░░░░░░░░░]   20%  working\n")
   })
 
+  it("keeps the live block shorter than the screen, summarising the rest", () => {
+    let written = ""
+    const render = makeTerminalRenderer({ isTTY: true, columns: () => 200, rows: () => 5, write: (text) => { written = text } })
+    for (const id of ["a", "b", "c", "d", "e"]) render({ _tag: "Job", job: progressView(id, 30) })
+    // 5 rows leave room for 3 lines: two jobs and a summary of the other three.
+    const redrawOf3 = "\x1b[3A\r\x1b[J"
+    expect(written.startsWith(redrawOf3)).toBe(true)
+    expect(written.slice(redrawOf3.length).split("\n").map((line) => line.slice(0, 20))).toEqual(["qr/a  [██████░░░░░░░", "qr/b  [██████░░░░░░░", "… and 3 more running", ""])
+  })
+
   it("without a terminal prints one plain line per change, no escape codes", () => {
     const lines: Array<string> = []
-    const render = makeTerminalRenderer({ isTTY: false, columns: undefined, write: (text) => { lines.push(text) } })
+    const render = makeTerminalRenderer({ isTTY: false, columns: () => undefined, rows: () => undefined, write: (text) => { lines.push(text) } })
     render({ _tag: "Job", job: progressView("a", 50) })
     render({ _tag: "Job", job: viewAfter([{ _tag: "Lifecycle", event: makeFailedEvent(qrJob("a"), "user", "bad text") }]) })
     render({ _tag: "Problems", problems: { unknown: 1, malformed: 0, recent: [] } })

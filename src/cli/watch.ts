@@ -11,7 +11,9 @@ import { chosenDomains, domainsFlag } from "./serve.js"
 
 interface Output {
   readonly isTTY: boolean
-  readonly columns: number | undefined
+  /** Read at every redraw, so a resized terminal is followed. */
+  readonly columns: () => number | undefined
+  readonly rows: () => number | undefined
   readonly write: (text: string) => void
 }
 
@@ -19,13 +21,18 @@ interface Output {
 export const makeTerminalRenderer = (out: Output) => {
   const live = new Map<string, string>()
   let drawn = 0
-  const fit = (line: string) => fitWidth(line, out.columns)
   const redraw = (permanent: ReadonlyArray<string>) => {
+    const columns = out.columns()
+    const fit = (line: string) => fitWidth(line, columns)
+    // The cursor cannot move above the screen's top, so the block never grows taller than the screen.
+    const room = Math.max(1, (out.rows() ?? 50) - 2)
+    const lines = [...live.values()]
+    const shown = lines.length > room ? [...lines.slice(0, room - 1), `… and ${lines.length - room + 1} more running`] : lines
     // Move to the top of the old block, clear to the end of the screen, print, redraw the block.
     let text = drawn > 0 ? `\x1b[${drawn}A\r\x1b[J` : ""
     for (const line of permanent) text += `${fit(line)}\n`
-    for (const line of live.values()) text += `${fit(line)}\n`
-    drawn = live.size
+    for (const line of shown) text += `${fit(line)}\n`
+    drawn = shown.length
     out.write(text)
   }
   return (change: ViewChange): void => {
@@ -61,7 +68,8 @@ export const watchCommand = Command.make("watch", {
     const chosen = chosenDomains(domains)
     const render = makeTerminalRenderer({
       isTTY: process.stdout.isTTY === true,
-      columns: process.stdout.columns,
+      columns: () => process.stdout.columns,
+      rows: () => process.stdout.rows,
       write: (text) => process.stdout.write(text)
     })
     process.stdout.write(`watching ${chosen.join(", ")} (Ctrl-C to stop)\n`)
