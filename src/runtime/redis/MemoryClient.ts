@@ -105,7 +105,11 @@ export const makeMemoryClient = Effect.gen(function*() {
     Effect.gen(function*() {
       const queue = yield* Effect.acquireRelease(Queue.unbounded<RedisMessage>(), Queue.shutdown)
       yield* Effect.acquireRelease(
-        Effect.sync(() => engine.subscribe(channel, (message) => Queue.offerUnsafe(queue, { channel, message }))),
+        // Delivered after the publishing command (or script) has finished, as Redis does, so a
+        // subscriber never runs in the middle of a script.
+        Effect.sync(() =>
+          engine.subscribe(channel, (message) => queueMicrotask(() => Queue.offerUnsafe(queue, { channel, message })))
+        ),
         (unsubscribe) => Effect.sync(unsubscribe)
       )
       return queue

@@ -1,6 +1,6 @@
 /** Lua scripting: conversions both ways, errors, the script cache, cjson, atomicity, PUBLISH. */
 import { assert, describe } from "@effect/vitest"
-import { Effect, Queue } from "effect"
+import { Effect, Fiber, Queue } from "effect"
 import { createHash } from "node:crypto"
 import { RedisClient } from "../../../src/runtime/RedisClient.js"
 import type { LuaScript } from "../../../src/runtime/redis/LuaScript.js"
@@ -208,6 +208,26 @@ export const lua = (it: SuiteIt) => {
         yield* expectReply(1, "EVAL", "return redis.call('publish', KEYS[1], ARGV[1])", "1", "lua-chan", "from lua")
         assert.deepStrictEqual(yield* Queue.take(messages), { channel: "lua-chan", message: "from lua" })
         yield* expectReply(0, "EVAL", "return redis.call('publish', 'nobody', 'x')", "0")
+      })))
+
+    it.effect("a subscriber woken by a PUBLISH inside a script sees the script's final writes", () =>
+      Effect.scoped(Effect.gen(function*() {
+        yield* flush
+        const redis = yield* RedisClient
+        const messages = yield* redis.subscribe("mid-script")
+        const reader = yield* Effect.forkChild(
+          Effect.gen(function*() {
+            const message = yield* Queue.take(messages)
+            return [message.message, yield* redis.send("GET", "state")]
+          }),
+          { startImmediately: true }
+        )
+        yield* send(
+          "EVAL",
+          "redis.call('set', 'state', 'before'); redis.call('publish', 'mid-script', 'hi'); redis.call('set', 'state', 'after')",
+          "0"
+        )
+        assert.deepStrictEqual(yield* Fiber.join(reader), ["hi", "after"])
       })))
   })
 }
