@@ -45,10 +45,10 @@ describe("in-memory Redis, per layer", () => {
     Effect.scoped(Effect.gen(function*() {
       const lua = yield* makeLuaEngine
       const engine = new Engine((runInScript) => new LuaScripts(lua, runInScript))
-      for (let i = 0; i < 100; i++) engine.execute("SET", [`job:${i}`, "done", "PX", "10"])
+      for (let i = 0; i < 100; i++) engine.execute("SET", [`job:${i}`, "done", "PX", "300"])
       engine.execute("SET", ["keep", "1"])
       assert.strictEqual(engine.ks.storedCount, 101)
-      yield* realSleep(30)
+      yield* realSleep(400)
       for (let i = 0; i < 20; i++) engine.execute("PING", [])
       assert.strictEqual(engine.ks.storedCount, 1)
     })))
