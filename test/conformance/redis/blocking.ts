@@ -11,7 +11,7 @@ const blockThenWake = (command: ReadonlyArray<string>, wake: Effect.Effect<unkno
     const connection = yield* redis.reserve
     const [name = "", ...args] = command
     const fiber = yield* Effect.forkChild(connection.send(name, ...args), { startImmediately: true })
-    yield* realSleep(60)
+    yield* realSleep(100)
     assert.isUndefined(fiber.pollUnsafe(), `${name} returned before anything was pushed`)
     yield* Effect.orDie(wake)
     return yield* Fiber.join(fiber)
@@ -72,7 +72,7 @@ export const blocking = (it: SuiteIt) => {
         const second = yield* redis.reserve
         const a = yield* Effect.forkChild(first.send("BLPOP", "jobs", "5"), { startImmediately: true })
         const b = yield* Effect.forkChild(second.send("BLPOP", "jobs", "5"), { startImmediately: true })
-        yield* realSleep(50)
+        yield* realSleep(100)
         yield* send("RPUSH", "other", "x")
         yield* send("SET", "jobs-not", "y")
         yield* realSleep(30)
@@ -91,7 +91,7 @@ export const blocking = (it: SuiteIt) => {
         const fiber = yield* Effect.forkChild(connection.send("BLMOVE", "src", "dst", "LEFT", "RIGHT", "5"), {
           startImmediately: true
         })
-        yield* realSleep(50)
+        yield* realSleep(100)
         yield* expectReply(1, "RPUSH", "src", "a")
         yield* expectReply(["a"], "LRANGE", "dst", "0", "-1")
         yield* expectReply(0, "LLEN", "src")
