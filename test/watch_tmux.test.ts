@@ -24,7 +24,8 @@ let resultDir: string
 let env: Record<string, string>
 const workers: Array<LongRunning> = []
 
-const tmux = (...args: ReadonlyArray<string>) => execFileSync("tmux", args, { encoding: "utf8" })
+// A server of our own (-L), so the shell in the pane gets this process's environment (PATH with the pinned node).
+const tmux = (...args: ReadonlyArray<string>) => execFileSync("tmux", ["-L", session, ...args], { encoding: "utf8" })
 const screen = () => tmux("capture-pane", "-p", "-t", session)
 const linesWith = (text: string) => screen().split("\n").filter((line) => line.includes(text))
 
@@ -108,7 +109,7 @@ describe.skipIf(!hasTmux)("watch in tmux", () => {
   }, 90_000)
 
   afterAll(async () => {
-    if (hasTmux) spawnSync("tmux", ["kill-session", "-t", session])
+    if (hasTmux) spawnSync("tmux", ["-L", session, "kill-server"])
     for (const worker of workers) await worker.stop("SIGKILL")
     await server?.stop(true)
     if (server !== undefined) rmSync(server.dir, { recursive: true, force: true })
