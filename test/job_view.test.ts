@@ -83,6 +83,19 @@ describe("JobView fold", () => {
     assert.strictEqual(view?.progress, 25)
   })
 
+  it("the bar only moves forward within a run and starts again with a new attempt", () => {
+    const view = foldAll([
+      batch(2, 10, 0.3),
+      lifecycle(makeProgressEvent({ ...id, domain: "digits", job_id: "train-1" }, 50, "epoch 1/2 done"))
+    ], "digits")
+    // batch 10 of 10 in epoch 2 of 2 is 99%; the later, coarser lifecycle figure does not pull it back.
+    assert.strictEqual(view?.progress, 99)
+    assert.strictEqual(view?.message, "epoch 1/2 done")
+    const again = foldJobView(view, "digits", lifecycle(makeStartedEvent({ ...id, domain: "digits", job_id: "train-1" }, "digits")), 9000)
+    assert.strictEqual(again.progress, 0)
+    assert.strictEqual(again.status, "running")
+  })
+
   it("history keeps only the most recent events", () => {
     const many = Array.from({ length: historyLimit + 10 }, (_, i) => lifecycle(makeProgressEvent(id, i % 100)))
     const view = foldAll(many)

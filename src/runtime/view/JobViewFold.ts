@@ -102,11 +102,13 @@ const foldLifecycle = (view: JobView, event: JobEventV1): { view: JobView; summa
   switch (event.type.split(".")[2]) {
     case "started":
       return {
-        view: { ...view, status: "running", error: null, resultId: null, resultBytes: null, message: "started" },
+        // A new attempt (a retry or a requeue) starts its bar again.
+        view: { ...view, status: "running", progress: 0, error: null, resultId: null, resultBytes: null, message: "started" },
         summary: `started on queue ${"queue" in event ? event.queue : ""}`
       }
     case "progress": {
-      const progress = "progress" in event ? event.progress : view.progress
+      // Within a run the bar only moves forward: training metrics may already have pushed it past this value.
+      const progress = Math.max(view.progress, "progress" in event ? event.progress : 0)
       const message = "message" in event && event.message !== undefined ? event.message : view.message
       return { view: { ...view, progress, message }, summary: `${progress}%${message === null ? "" : ` ${message}`}` }
     }
