@@ -5,7 +5,8 @@
  */
 import { createHash } from "node:crypto"
 import { Effect, type Scope } from "effect"
-import { LuaFactory, type LuaEngine } from "wasmoon"
+import { decorateFunction, LuaFactory, type LuaEngine, type LuaThread, LuaType } from "wasmoon"
+import { formatDouble } from "./args.js"
 import type { ScriptHost } from "./command.js"
 import { luaCompat } from "./luaCompat.js"
 import { luaPrelude } from "./luaPrelude.js"
@@ -22,6 +23,34 @@ export const sha1hex = (text: string): string => createHash("sha1").update(text)
 // wasmoon hands strings to Lua as C strings, which end at the first NUL byte: refuse such
 // values instead of silently cutting them short (a known gap of this engine, not of Redis).
 const nulError = () => new CommandError("ERR the in-memory Lua engine cannot pass strings containing NUL bytes")
+const bytesError = () => new CommandError("ERR the in-memory Lua engine cannot pass strings that are not UTF-8")
+
+/**
+ * `redis.call`'s arguments read off the Lua stack: strings as they are, numbers formatted as
+ * Redis formats them ("%.17g"); anything else is Redis's argument error. wasmoon reads strings
+ * as UTF-8 C strings, so a byte length that does not match betrays a NUL (shorter) or
+ * non-UTF-8 bytes (longer): those are refused.
+ */
+const readCommandArgs = (thread: LuaThread, count: number): Array<string> | CommandError => {
+  if (count === 0) return new CommandError("ERR Please specify at least one argument for this redis lib call")
+  const args: Array<string> = []
+  for (let index = 1; index <= count; index++) {
+    const type = thread.lua.lua_type(thread.address, index)
+    if (type === LuaType.String) {
+      const text = thread.lua.lua_tolstring(thread.address, index, null)
+      // Typed as a number, but this wasmoon build returns a bigint.
+      const bytes = Number(thread.lua.lua_rawlen(thread.address, index))
+      const decoded = Buffer.byteLength(text)
+      if (decoded !== bytes) return decoded < bytes ? nulError() : bytesError()
+      args.push(text)
+    } else if (type === LuaType.Number) {
+      args.push(formatDouble(thread.lua.lua_tonumberx(thread.address, index, null)))
+    } else {
+      return new CommandError("ERR Lua redis lib command arguments must be strings or integers")
+    }
+  }
+  return args
+}
 
 const hasNul = (reply: Reply | ReadonlyArray<string>): boolean =>
   typeof reply === "string" ? reply.includes("\0") : Array.isArray(reply) ? reply.some(hasNul) : false
@@ -90,10 +119,17 @@ export class LuaScripts implements ScriptHost {
   private readonly loadScript: (sha: string, source: string) => unknown
 
   constructor(private readonly lua: LuaEngine, runCommand: ScriptCommandRunner) {
-    lua.global.set("__bridge_call", (...argv: Array<unknown>) => {
-      const reply = runCommand(argv.map(String))
-      return toLua(reply instanceof CommandError || !hasNul(reply) ? reply : nulError())
-    })
+    const bridge = (raise: boolean) =>
+      decorateFunction((thread: LuaThread, count: number) => {
+        const args = readCommandArgs(thread, count)
+        const reply = args instanceof CommandError ? args : runCommand(args)
+        const checked = reply instanceof CommandError || !hasNul(reply) ? reply : nulError()
+        // A thrown plain object reaches Lua as the error value {err=...}, as Redis raises it.
+        if (raise && checked instanceof CommandError) throw toLua(checked)
+        return toLua(checked)
+      }, { receiveThread: true, receiveArgsQuantity: true })
+    lua.global.set("__bridge_call", bridge(true))
+    lua.global.set("__bridge_pcall", bridge(false))
     lua.global.set("__bridge_sha1", (text: unknown) => sha1hex(String(text)))
     lua.global.set("__bridge_json_decode", decodeJson)
     lua.global.set("__bridge_tape", (...items: Array<unknown>) => {

@@ -4,12 +4,14 @@
  * runs and captured as locals here, so scripts cannot reach them.
  */
 export const luaPrelude = String.raw`
-local bridge_call = __bridge_call
+-- redis.call / redis.pcall are the JS functions themselves: as C functions they keep the
+-- calling script's frame even in "return redis.call(...)", so errors can name the line.
+local bridge_call, bridge_pcall = __bridge_call, __bridge_pcall
 local bridge_sha1 = __bridge_sha1
 local bridge_json_decode = __bridge_json_decode
 local bridge_tape = __bridge_tape
 local compat = __compat
-__bridge_call, __bridge_sha1, __bridge_json_decode, __bridge_tape, __compat = nil, nil, nil, nil, nil
+__bridge_call, __bridge_pcall, __bridge_sha1, __bridge_json_decode, __bridge_tape, __compat = nil, nil, nil, nil, nil, nil
 
 local raw_pcall, raw_xpcall = pcall, xpcall
 -- wasmoon hands strings to JS as UTF-8 C strings: cut at the first NUL, invalid bytes replaced.
@@ -44,37 +46,6 @@ end
 
 local function script_xpcall(f, handler, ...)
   return raw_xpcall(f, function(e) return handler(error_message(e)) end, ...)
-end
-
-local function command_args(...)
-  local count = select("#", ...)
-  if count == 0 then return nil, "ERR Please specify at least one argument for this redis lib call" end
-  local argv = {}
-  for i = 1, count do
-    local value = select(i, ...)
-    local kind = type(value)
-    if kind == "string" then
-      local problem = text_problem(value)
-      if problem ~= nil then return nil, problem end
-      argv[i] = value
-    elseif kind == "number" then argv[i] = string.format("%.17g", value)
-    else return nil, "ERR Lua redis lib command arguments must be strings or integers" end
-  end
-  return argv
-end
-
-local function call(...)
-  local argv, problem = command_args(...)
-  if argv == nil then raise(problem) end
-  local reply = bridge_call(table.unpack(argv))
-  if type(reply) == "table" and reply.err ~= nil then raise(reply.err) end
-  return reply
-end
-
-local function pcall_redis(...)
-  local argv, problem = command_args(...)
-  if argv == nil then raise(problem) end
-  return bridge_call(table.unpack(argv))
 end
 
 -- Lua value -> Redis reply. Primitives go back as they are (nil as false); a table is written
@@ -193,8 +164,8 @@ local function json_decode(text)
 end
 
 local redis_lib = {
-  call = call,
-  pcall = pcall_redis,
+  call = bridge_call,
+  pcall = bridge_pcall,
   error_reply = function(message)
     if type(message) ~= "string" then raise("ERR wrong number or type of arguments") end
     if not message:find(" ") then message = "ERR " .. message end
