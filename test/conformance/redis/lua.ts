@@ -120,6 +120,8 @@ export const lua = (it: SuiteIt) => {
         )
         yield* expectReply("1", "GET", "before")
         yield* expectReply(null, "GET", "after")
+        yield* evalError(`${WRONGTYPE} script: `, "local a = 1\nlocal b = 2\nreturn redis.call('hget', 'before', 'f')")
+        yield* evalError(", on @user_script:3.", "local a = 1\nlocal b = 2\nreturn redis.call('hget', 'before', 'f')")
         yield* evalError("ERR user_script:1: boom", "error('boom')")
         yield* evalError("MY custom", "error({err='MY custom'})")
         yield* evalError("ERR user_script:1: 42", "error(42)")
