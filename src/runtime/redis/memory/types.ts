@@ -39,7 +39,6 @@ export type Value =
   | { readonly kind: "zset"; readonly value: SortedSet }
   | { readonly kind: "stream"; readonly value: Stream }
 
-export type Kind = Value["kind"]
 
 /**
  * Returned by a blocking command that found nothing: the caller waits until one of `keys`
