@@ -39,7 +39,6 @@ export type Value =
   | { readonly kind: "zset"; readonly value: SortedSet }
   | { readonly kind: "stream"; readonly value: Stream }
 
-
 /**
  * Returned by a blocking command that found nothing: the caller waits until one of `keys`
  * is written (or `deadline`, ms since epoch, passes) and runs `retryArgs` again.
