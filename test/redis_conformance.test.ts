@@ -111,8 +111,10 @@ describe("in-memory Redis against redis-server, random command sequences", () =>
         const random = makeRandom(seed)
         for (let step = 0; step < 1500; step++) {
           const [command = "PING", ...args] = randomCommand(random)
-          const fromMemory = normalise(command, yield* Effect.result(memory.send(command, ...args)))
-          const fromServer = normalise(command, yield* Effect.result(real.send(command, ...args)))
+          // Commands wrapped in redis.pcall are normalised as the command they carry.
+          const carried = command === "EVAL" && args[1] === "0" ? args[2] ?? command : command
+          const fromMemory = normalise(carried, yield* Effect.result(memory.send(command, ...args)))
+          const fromServer = normalise(carried, yield* Effect.result(real.send(command, ...args)))
           assert.strictEqual(fromMemory, fromServer, `seed ${seed} step ${step}: ${command} ${JSON.stringify(args)}`)
         }
       }

@@ -35,7 +35,18 @@ const SCRIPTS = [
   "local n = redis.call('zcard', KEYS[1]); return {n, tostring(n / 2), n * 1.5}"
 ]
 
+/**
+ * A random command; one in four runs inside a script through redis.pcall, so every reply
+ * shape also crosses Redis → Lua → Redis.
+ */
 export const randomCommand = (random: ReturnType<typeof makeRandom>): Array<string> => {
+  const command = plainCommand(random)
+  return random.next() < 0.25 && command[0] !== "EVAL"
+    ? ["EVAL", "return redis.pcall(unpack(ARGV))", "0", ...command]
+    : command
+}
+
+const plainCommand = (random: ReturnType<typeof makeRandom>): Array<string> => {
   const { pick, int, maybe } = random
   const k = pick(KEYS)
   const value = () => pick(VALUES)
