@@ -41,7 +41,11 @@ const repeated = async <T extends object>(label: string, once: (system: SystemNa
   const runs = new Map<SystemName, Array<T>>(systems.map((s) => [s, []]))
   for (let r = 0; r < repeats; r++) {
     for (const system of systems) {
-      const result = await once(system)
+      // One retry: a worker that fails to start (e.g. a source file caught mid-edit) should not end a long run.
+      const result = await once(system).catch((error: unknown) => {
+        console.error(`  ${label} ${system} run ${r + 1} failed, retrying once: ${error instanceof Error ? error.message : String(error)}`)
+        return once(system)
+      })
       runs.get(system)?.push(result)
       console.error(`  ${label} ${system} run ${r + 1}/${repeats}: ${JSON.stringify(result, (k, v: unknown) => (k === "byCommand" ? undefined : typeof v === "number" ? Number(v.toFixed(3)) : v))}`)
     }
@@ -73,6 +77,11 @@ const main = async () => {
     settings: { jobs, repeats, systems, concurrencies, progresses, latencyJobs, latencyRate }
   }
   const output: Array<string> = []
+  const dir = new URL("../results/", import.meta.url)
+  mkdirSync(dir, { recursive: true })
+  const file = new URL(`queue-${startedAt.toISOString().replace(/[:.]/g, "-")}.json`, dir)
+  // Written after every part, so an interrupted run keeps what it measured.
+  const save = () => writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
   try {
     if (parts.has("throughput")) {
       const rows: Array<Array<string>> = []
@@ -99,9 +108,12 @@ const main = async () => {
             ])
           }
           cases.push({ concurrency, progress, runs: Object.fromEntries(runs) })
+          results["throughput"] = cases
+          save()
         }
       }
       results["throughput"] = cases
+      save()
       output.push(`Throughput: ${jobs} no-op jobs, bulk enqueue then one worker process; median of ${repeats} (± half the range)\n`,
         markdownTable(["C, P", "system", "enqueue jobs/s", "process jobs/s", "total s", "Redis cmds/job", "Redis CPU µs/job", "worker CPU µs/job", "worker RSS MB",
           "process vs BullMQ", "enqueue vs BullMQ", "process vs bee-queue"], rows), "")
@@ -109,6 +121,7 @@ const main = async () => {
     if (parts.has("latency")) {
       const runs = await repeated("latency", (system) => runLatency(target, system, latencyJobs, latencyRate))
       results["latency"] = Object.fromEntries(runs)
+      save()
       const rows = systems.map((system) => {
         const r: ReadonlyArray<LatencyResult> = runs.get(system) ?? []
         const f = (pick: (l: LatencyResult) => number) => withSpread(summarizeField(r, pick), 2)
@@ -128,6 +141,8 @@ const main = async () => {
           rows.push([String(workers), system, withSpread(s), system === "ours" ? ratio(s.median, bull) : ""])
         }
         cases.push({ workers, runs: Object.fromEntries(runs) })
+        results["scale"] = cases
+        save()
       }
       results["scale"] = cases
       output.push(`Scale: ${jobs} jobs, C=16 and P=2 per worker process; process jobs/s, median of ${repeats}\n`,
@@ -140,10 +155,7 @@ const main = async () => {
   }
   results["finishedAt"] = new Date().toISOString()
   results["loadAverageAtEnd"] = loadavg()
-  const dir = new URL("../results/", import.meta.url)
-  mkdirSync(dir, { recursive: true })
-  const file = new URL(`queue-${startedAt.toISOString().replace(/[:.]/g, "-")}.json`, dir)
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
+  save()
   console.log(output.join("\n"))
   console.log(`machine: ${JSON.stringify(results["machine"])}; load average at end ${loadavg().map((l) => l.toFixed(1)).join(" ")}; wall time ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s; results: ${file.pathname}`)
 }
