@@ -4,7 +4,6 @@ import { findJob } from "../domains/registry.js"
 import { startHttpServer } from "../http/HttpServer.js"
 import { runScheduler } from "../runtime/Schedules.js"
 import { droppedMetrics } from "../runtime/MetricsEmitter.js"
-import { jobMetrics } from "../runtime/WorkerMetrics.js"
 import { domainFlag } from "./flags.js"
 
 export const workerCommand = Command.make("worker", {
@@ -25,13 +24,9 @@ export const workerCommand = Command.make("worker", {
 }, ({ domain, concurrency, graceMs, httpPort, httpHost }) =>
   Effect.gen(function*() {
     const job = yield* findJob(domain)
-    // Every job metric this worker records carries its domain as a label; counters start at 0 so a
-    // scrape shows them before the first retry or dead letter.
-    const worker = yield* Effect.gen(function*() {
-      const { durationMs: _histogram, ...counters } = jobMetrics
-      yield* Effect.forEach([...Object.values(counters), droppedMetrics], (counter) => Metric.update(counter, 0))
-      return yield* job.startWorker({ concurrency, graceMs })
-    }).pipe(Effect.provideService(Metric.CurrentMetricAttributes, { domain }))
+    // The emitter's drop counter starts at 0 too, so a scrape shows it before the first drop.
+    yield* Metric.update(droppedMetrics, 0).pipe(Effect.provideService(Metric.CurrentMetricAttributes, { domain }))
+    const worker = yield* job.startWorker({ concurrency, graceMs })
     // Every worker enqueues its domain's repeatable jobs; their ids make that safe to do many times.
     yield* runScheduler(domain)
     if (Option.isSome(httpPort)) {

@@ -72,6 +72,8 @@ export const startWorker = <P, R>(
     const concurrency = Math.max(1, Math.floor(options.concurrency))
     const graceMs = options.graceMs ?? 10_000
     const idleWaitMs = options.idleWaitMs ?? 1_000
+    const { durationMs: _histogram, ...counters } = jobMetrics
+    yield* Effect.forEach(Object.values(counters), (counter) => Metric.update(counter, 0))
     const decodePayload = Schema.decodeUnknownEffect(Schema.fromJsonString(definition.payload))
     const running = new Map<string, RunningJob>()
     const log = (message: string, fields: Record<string, unknown> = {}) =>
@@ -242,4 +244,7 @@ export const startWorker = <P, R>(
     )
     yield* log("worker started", { concurrency })
     return { workerId, running: () => [...running.keys()], stopJob }
-  })
+  }).pipe(
+    // Every metric this worker and its jobs record carries the domain as a label.
+    Effect.provideService(Metric.CurrentMetricAttributes, { domain: definition.domain })
+  )
