@@ -11,8 +11,11 @@ import { decodeChannelMessage } from "../../src/contracts/ChannelMessage.js"
 import type { DigitsMetricsEvent } from "../../src/contracts/DigitsMetrics.js"
 import { MANIFEST_FILE, MODEL_FILE, writeRunArtifacts } from "../../src/domains/digits/artifacts.js"
 import { decodeDigitsModel } from "../../src/domains/digits/DigitsModelCodec.js"
-import { digitsJob } from "../../src/domains/digits/job.js"
+import { digitsJob, runDigitsTraining } from "../../src/domains/digits/job.js"
 import { EventBus } from "../../src/runtime/EventBus.js"
+import { JobContext } from "../../src/runtime/JobContext.js"
+import { JobQueue } from "../../src/runtime/JobQueue.js"
+import { MetricsEmitter } from "../../src/runtime/MetricsEmitter.js"
 import { ResultStore } from "../../src/runtime/ResultStore.js"
 import {
   awaitOutcome,
@@ -26,7 +29,7 @@ import {
 } from "../support/TrainingJobHarness.js"
 import { RedisServer } from "../support/RedisServer.js"
 
-const smallRun = { model_id: "mlp-32", epochs: 3, batch_size: 32, train_size: 2000, val_size: 500, seed: 1 }
+const smallRun = { model_id: "mlp-32", epochs: 3, batch_size: 32, learning_rate: 0.002, train_size: 2000, val_size: 500, seed: 1 }
 
 const digitsOnly = (events: ReadonlyArray<{ readonly type: string }>): ReadonlyArray<DigitsMetricsEvent> =>
   events.flatMap((e) => isDigits(e) ? [e] : [])
@@ -155,6 +158,41 @@ layer(RedisServer.layer(), { excludeTestServices: true })("digits job", (it) => 
       assert.deepStrictEqual(existsSync(modelDir) ? readdirSync(modelDir) : [], [])
     }), harnessLayer({ storeDir: tempDir("digits-store-"), env: { DIGITS_ARTIFACT_DIR: artifactRoot } }))
   }, 60_000)
+})
+
+layer(RedisServer.layer(), { excludeTestServices: true })("digits job with redis-server stopped", (it) => {
+  it.effect("the job program runs to its end under SIGSTOP; after SIGCONT the job completes and its metrics arrive", () =>
+    fresh(Effect.gen(function*() {
+      const server = yield* RedisServer
+      const queue = yield* JobQueue
+      const { jobId } = yield* enqueue("digits", smallRun)
+      const claimed = (yield* queue.claim("digits", 1, "test-worker")).jobs[0]
+      assert.isDefined(claimed)
+      if (claimed === undefined) return
+      const ctx = yield* JobContext.make({
+        domain: "digits", jobId, userId: 7, queue: "digits",
+        executionId: claimed.executionId, attempt: claimed.attempt, maxAttempts: claimed.maxAttempts
+      })
+      yield* ctx.publishStarted
+      // SIGCONT only once the program has returned: if anything in it waited on Redis, this would hang.
+      server.process.kill("SIGSTOP")
+      const outcome = yield* runDigitsTraining(smallRun).pipe(
+        Effect.provideService(JobContext, ctx),
+        Effect.ensuring(Effect.sync(() => server.process.kill("SIGCONT")))
+      )
+      yield* ctx.publishCompleted(outcome.result)
+      assert.isAbove(outcome.training.valAcc, 0.8)
+      assert.isTrue(yield* (yield* MetricsEmitter).flush("20 seconds"), "queued metrics are published once Redis is back")
+      const record = yield* awaitOutcome("digits", jobId)
+      assert.strictEqual(record.status.status, "completed")
+      const types = metricsEvents(yield* eventsUntilEnd("digits", jobId)).map((e) => e.type)
+      assert.strictEqual(types[0], "digits.metrics.config.v1")
+      assert.include(types, "digits.metrics.completed.v1")
+    }), harnessLayer({
+      metrics: { flushTimeoutMs: 200 },
+      storeDir: tempDir("digits-store-"),
+      env: { DIGITS_ARTIFACT_DIR: tempDir("digits-stopped-") }
+    })), 60_000)
 })
 
 describe("writing artifacts", () => {

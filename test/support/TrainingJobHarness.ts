@@ -45,7 +45,7 @@ export const harnessLayer = (options: {
 
 /** Runs `effect` in a scope on a fresh harness, after flushing the server. */
 export const fresh = <A, E>(
-  effect: Effect.Effect<A, E, HarnessServices | Scope.Scope>,
+  effect: Effect.Effect<A, E, HarnessServices | RedisServer | Scope.Scope>,
   harness: Layer.Layer<HarnessServices, never, RedisServer>
 ) =>
   Effect.gen(function*() {
