@@ -9,7 +9,7 @@ import { assert, describe, it as vitestIt, layer } from "@effect/vitest"
 import { Effect, Fiber, Stream } from "effect"
 import { decodeChannelMessage } from "../../src/contracts/ChannelMessage.js"
 import type { DigitsMetricsEvent } from "../../src/contracts/DigitsMetrics.js"
-import { MANIFEST_FILE, MODEL_FILE, writeRunArtifacts } from "../../src/domains/digits/artifacts.js"
+import { MANIFEST_FILE, MODEL_FILE, pruneRuns, writeRunArtifacts } from "../../src/domains/digits/artifacts.js"
 import { decodeDigitsModel } from "../../src/domains/digits/DigitsModelCodec.js"
 import { digitsJob, runDigitsTraining } from "../../src/domains/digits/job.js"
 import { EventBus } from "../../src/runtime/EventBus.js"
@@ -204,6 +204,16 @@ describe("writing artifacts", () => {
       const fiber = yield* Effect.forkChild(writeRunArtifacts(root, "mlp-32", "run-1", artifact), { startImmediately: true })
       yield* Fiber.interrupt(fiber)
       assert.deepStrictEqual(readdirSync(join(root, "mlp-32")), [])
+    }))
+
+  vitestIt.live("pruning keeps the newest runs by run id and never counts or removes temp directories", () =>
+    Effect.gen(function*() {
+      const root = tempDir("digits-prune-")
+      const runs = ["20240101-000000000-aaaaaa", "20250101-000000000-bbbbbb", "20260101-000000000-cccccc"]
+      for (const run of [...runs, ".tmp-20270101-000000000-dddddd-1234"]) mkdirSync(join(root, "mlp-64", run), { recursive: true })
+      assert.strictEqual(yield* pruneRuns(root, "mlp-64", 2), 1)
+      assert.deepStrictEqual(readdirSync(join(root, "mlp-64")).sort(), [".tmp-20270101-000000000-dddddd-1234", ...runs.slice(1)])
+      assert.strictEqual(yield* pruneRuns(root, "mlp-64", 2), 0)
     }))
 
   vitestIt.live("a failed rename (run directory already taken) removes the temp directory and fails", () =>
