@@ -23,6 +23,8 @@ export const statusCommand = Command.make("status", {
       result_id: r.resultId,
       result_bytes: r.resultBytes,
       next_run_at: r.nextRunAt === null ? null : new Date(r.nextRunAt).toISOString(),
-      last_error: r.lastError
+      last_error: r.lastError,
+      error_kind: r.errorKind,
+      error_code: r.errorCode
     }, null, 2))
   })).pipe(Command.withDescription("Print a job's status hash as JSON"))

@@ -53,11 +53,11 @@ export interface JobContextService {
   readonly publishProgress: (progress: number, message?: string, payload?: Schema.Json) => Publish
   readonly publishCompleted: (result: JobResult) => Publish
   /** Ends the job as failed for good. */
-  readonly publishFailed: (kind: ErrorKind, message: string) => Publish
+  readonly publishFailed: (kind: ErrorKind, message: string, code?: string) => Publish
   /** Ends this attempt and schedules another at `runAt` (epoch ms); seen as a progress event. */
   readonly publishRetry: (message: string, error: string, runAt: number) => Publish
   /** Ends the job as failed and keeps it in the dead-letter set. */
-  readonly publishDeadLetter: (kind: ErrorKind, message: string) => Publish
+  readonly publishDeadLetter: (kind: ErrorKind, message: string, code?: string) => Publish
   /** Gives the job back to the queue unfinished (worker shutting down); the attempt is not counted. */
   readonly release: (message: string) => Publish
 }
@@ -126,17 +126,17 @@ export class JobContext extends Context.Service<JobContext, JobContextService>()
             status: "completed", progress: "100", message: "completed", error: "",
             result_id: result.resultId, result_bytes: String(result.resultBytes)
           }),
-        publishFailed: (kind, message) =>
+        publishFailed: (kind, message, code) =>
           finish("failed", makeFailedEvent(id, kind, message), {
-            status: "failed", message, error: message, error_kind: kind, last_error: message
+            status: "failed", message, error: message, error_kind: kind, error_code: code ?? "", last_error: message
           }),
         publishRetry: (message, error, runAt) =>
           finish("retry", makeProgressEvent(id, progress, message), {
             status: "queued", message, last_error: error, next_run_at: String(runAt), execution_id: ""
           }, runAt),
-        publishDeadLetter: (kind, message) =>
+        publishDeadLetter: (kind, message, code) =>
           finish("dead", makeFailedEvent(id, kind, message), {
-            status: "failed", message, error: message, error_kind: kind, last_error: message
+            status: "failed", message, error: message, error_kind: kind, error_code: code ?? "", last_error: message
           }),
         release: (message) =>
           Effect.gen(function*() {

@@ -17,6 +17,8 @@ export interface JobRecord {
   readonly nextRunAt: number | null
   readonly lastError: string | null
   readonly errorKind: string | null
+  /** Stable error code of a failed job (e.g. INVALID_CONFIG), when the job gave one. */
+  readonly errorCode: string | null
   readonly resultId: string | null
   readonly resultBytes: number | null
   readonly payload: string | null
@@ -63,6 +65,7 @@ export class JobStore extends Context.Service<JobStore, {
               nextRunAt: optionalInt(raw, "next_run_at"),
               lastError: optional(raw, "last_error"),
               errorKind: optional(raw, "error_kind"),
+              errorCode: optional(raw, "error_code"),
               resultId: optional(raw, "result_id"),
               resultBytes: optionalInt(raw, "result_bytes"),
               payload: optional(raw, "payload")

@@ -104,9 +104,11 @@ export const startWorker = <P, R>(
         }
         const message = describeCause(cause)
         const kind = failure._tag === "Some" && failure.value._tag === "JobUserError" ? "user" : "system"
+        // A stable code (e.g. INVALID_CONFIG) is kept in the record beside the message, for clients.
+        const code = failure._tag === "Some" && failure.value._tag === "JobUserError" ? failure.value.code : undefined
         yield* Metric.update(jobMetrics.failed, 1)
         if (!job.retryOn.includes(kind)) {
-          yield* ctx.publishFailed(kind, message)
+          yield* ctx.publishFailed(kind, message, code)
         } else if (job.attempt < job.maxAttempts) {
           const runAt = nextRetryAt(Date.now(), job.attempt, job.backoffMs)
           yield* Metric.update(jobMetrics.retried, 1)
@@ -117,7 +119,7 @@ export const startWorker = <P, R>(
           )
         } else {
           yield* Metric.update(jobMetrics.deadLettered, 1)
-          yield* ctx.publishDeadLetter(kind, job.maxAttempts > 1 ? `${message} (after ${job.maxAttempts} attempts)` : message)
+          yield* ctx.publishDeadLetter(kind, job.maxAttempts > 1 ? `${message} (after ${job.maxAttempts} attempts)` : message, code)
         }
         yield* Effect.logWarning(`job failed: ${message}`).pipe(Effect.annotateLogs({ domain, job_id: job.jobId, attempt: job.attempt }))
       })

@@ -84,6 +84,7 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
         })
         const record = Option.getOrThrow(yield* (yield* JobStore).loadRecord("qr", jobId))
         assert.strictEqual(record.attempt, 1)
+        assert.strictEqual(record.errorCode, "WRONG_ANSWER")
       })))
 
     it.live("a defect is a system error: retried with backoff, then dead-lettered; the worker keeps going", () =>

@@ -41,7 +41,7 @@ export const testJob = (probe: Probe) =>
         yield* ctx.publishProgress(50, "halfway")
         switch (payload.kind) {
           case "user-error":
-            return yield* new JobUserError({ message: "bad input: the answer is not 42" })
+            return yield* new JobUserError({ message: "bad input: the answer is not 42", code: "WRONG_ANSWER" })
           case "system-error":
             return yield* new JobSystemError({ message: "dependency unavailable" })
           case "defect":
