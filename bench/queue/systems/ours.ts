@@ -83,10 +83,11 @@ export const oursConsumer = async (settings: WorkerSettings, hooks: WorkerHooks)
     yield* Deferred.succeed(ready, undefined)
     yield* Deferred.await(go)
     yield* startWorker(job, { concurrency: settings.concurrency, idleWaitMs: 1_000 })
-    // Counts completions from the worker's own metric; polled, so it costs no Redis traffic.
+    // Counts completions from the worker's own metric (labelled with the domain); polled, so it costs no Redis traffic.
+    const completed = Metric.withAttributes(jobMetrics.completed, { domain })
     let seen = 0
     yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
-      const state = yield* Metric.value(jobMetrics.completed)
+      const state = yield* Metric.value(completed)
       for (; seen < state.count; seen++) hooks.completed()
       yield* Effect.sleep("2 millis")
     })))
