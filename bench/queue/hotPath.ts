@@ -64,13 +64,16 @@ const job = defineJob({
     })
 })
 
+// The worker labels its metrics with the domain.
+const completed = Metric.withAttributes(jobMetrics.completed, { domain: "qr" })
+
 const program = Effect.gen(function*() {
   const done = yield* Deferred.make<void>()
   const cpu = process.cpuUsage()
   const start = performance.now()
   yield* startWorker(job, { concurrency, idleWaitMs: 10 })
   yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
-    if ((yield* Metric.value(jobMetrics.completed)).count >= jobs) yield* Deferred.succeed(done, undefined)
+    if ((yield* Metric.value(completed)).count >= jobs) yield* Deferred.succeed(done, undefined)
     yield* Effect.sleep("5 millis")
   })))
   yield* Deferred.await(done)
