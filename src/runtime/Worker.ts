@@ -6,7 +6,7 @@
  */
 import { hostname } from "node:os"
 import { randomUUID } from "node:crypto"
-import { Cause, Deferred, Duration, Effect, Exit, Fiber, FiberSet, Metric, Queue, Schema, type Scope } from "effect"
+import { Cause, Duration, Effect, Exit, Fiber, FiberSet, Metric, Queue, Schema, type Scope } from "effect"
 import { JobContext, type JobContextService } from "./JobContext.js"
 import type { JobDefinition, JobFailure, JobResult } from "./JobDefinition.js"
 import { JobQueue, type ClaimedJob } from "./JobQueue.js"
@@ -31,8 +31,9 @@ export type StopReason = "shutdown" | "cancelled" | "lease-lost"
 
 interface RunningJob {
   readonly executionId: string
-  readonly stop: Deferred.Deferred<void>
-  /** Why the job was stopped, set before `stop` completes. */
+  /** The job's program once it runs; a stop before that is seen when it is forked. */
+  fiber: Fiber.Fiber<JobResult, JobFailure> | undefined
+  /** Why the job was stopped, set before its fiber is interrupted. */
   reason: StopReason | undefined
 }
 
@@ -130,7 +131,7 @@ export const startWorker = <P, R>(
           domain, jobId: job.jobId, userId: job.userId, queue: domain,
           executionId: job.executionId, attempt: job.attempt, maxAttempts: job.maxAttempts
         })
-        const entry: RunningJob = { executionId: job.executionId, stop: yield* Deferred.make<void>(), reason: undefined }
+        const entry: RunningJob = { executionId: job.executionId, fiber: undefined, reason: undefined }
         running.set(job.jobId, entry)
         const started = Date.now()
         yield* Metric.update(jobMetrics.started, 1)
@@ -149,7 +150,8 @@ export const startWorker = <P, R>(
             }
             const program = definition.run(payload.success).pipe(Effect.provideService(JobContext, ctx))
             const fiber = yield* Effect.forkChild(program, { startImmediately: true })
-            yield* Effect.raceFirst(Fiber.await(fiber), Deferred.await(entry.stop).pipe(Effect.andThen(Fiber.interrupt(fiber))))
+            entry.fiber = fiber
+            if (entry.reason !== undefined) yield* Fiber.interrupt(fiber)
             const exit = yield* Fiber.await(fiber)
             yield* settle(ctx, job, exit, entry.reason)
           }),
@@ -195,7 +197,9 @@ export const startWorker = <P, R>(
         const job = running.get(jobId)
         if (job === undefined) return Effect.succeed(false)
         job.reason ??= reason
-        return Deferred.succeed(job.stop, undefined).pipe(Effect.as(true))
+        // Interrupting waits for the job's finalizers: do it on the side so the caller (heartbeat,
+        // cancel listener) is not held up; the job's own fiber settles it.
+        return job.fiber === undefined ? Effect.succeed(true) : Effect.forkDetach(Fiber.interrupt(job.fiber)).pipe(Effect.as(true))
       })
 
     const heartbeat = Effect.gen(function*() {
