@@ -25,6 +25,9 @@ const eventTypes = (domain: "qr", count: number) =>
     )
   })
 
+const startedEvent = (jobId: string) =>
+  JSON.stringify({ type: "qr.job.started.v1", domain: "qr", job_id: jobId, user_id: 1, queue: "qr" })
+
 const waitForStatus = (jobId: string, status: string) =>
   Effect.gen(function*() {
     const store = yield* JobStore
@@ -159,20 +162,19 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
           Stream.runForEach((e) => Queue.offer(received, e.json)),
           Effect.forkChild({ startImmediately: true })
         )
-        const event = (jobId: string) => JSON.stringify({ type: "qr.job.started.v1", domain: "qr", job_id: jobId, user_id: 1, queue: "qr" })
         // Pub/sub drops what is sent before the subscription is live: publish until one arrives.
         while ((yield* Queue.size(received)) === 0) {
-          yield* client.send("PUBLISH", "qr:events", event("warm-up"))
+          yield* client.send("PUBLISH", "qr:events", startedEvent("warm-up"))
           yield* Effect.sleep("10 millis")
         }
         yield* Queue.clear(received)
         const before = (yield* Metric.value(malformedEvents)).count
         yield* client.send("PUBLISH", "qr:events", "{not json")
         yield* client.send("PUBLISH", "qr:events", JSON.stringify({ type: "qr.job.started.v1", domain: "qr", job_id: "j", user_id: "1", queue: "qr" }))
-        yield* client.send("PUBLISH", "qr:events", event("after-garbage"))
+        yield* client.send("PUBLISH", "qr:events", startedEvent("after-garbage"))
         let next = yield* Queue.take(received)
-        while (next === event("warm-up")) next = yield* Queue.take(received)
-        assert.strictEqual(next, event("after-garbage"))
+        while (next === startedEvent("warm-up")) next = yield* Queue.take(received)
+        assert.strictEqual(next, startedEvent("after-garbage"))
         assert.strictEqual((yield* Metric.value(malformedEvents)).count - before, 2)
       })))
 
