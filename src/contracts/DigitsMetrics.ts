@@ -10,10 +10,8 @@
  * `total_epochs`, `batch_size`, `learning_rate`, `seed`, `train_samples`, `val_samples`. Device and
  * thread settings are left out on purpose: they describe the worker, not the training run.
  */
-import { Effect, Schema } from "effect"
-import type { ContractError } from "./ContractError.js"
-import { decodeWithContract, encodeWithContract, type EventContract, findContract, unknownType } from "./EventContract.js"
-import { parseJsonObject, readType } from "./JsonObject.js"
+import { Schema } from "effect"
+import { eventFamily, type EventContract } from "./EventContract.js"
 import {
   countWithinTotal,
   Fraction,
@@ -147,31 +145,14 @@ export const digitsMetricsContracts: ReadonlyArray<EventContract<DigitsMetricsEv
   { type: digitsMetricsTypes.completed, name: "DigitsCompletedV1", schema: DigitsCompletedV1 }
 ]
 
-const knownTypes = digitsMetricsContracts.map((contract) => contract.type)
+const family = eventFamily("DigitsMetricsEvent", digitsMetricsContracts)
 
-export const isDigitsMetricsType = (type: string): boolean => findContract(digitsMetricsContracts, type) !== undefined
-
-/** Decodes an already-parsed object as a digits metrics event, choosing the schema by its `type`. */
-export const decodeDigitsMetricsObject = (
-  record: Readonly<Record<string, unknown>>
-): Effect.Effect<DigitsMetricsEvent, ContractError> =>
-  Effect.gen(function*() {
-    const type = yield* readType("DigitsMetricsEvent", record)
-    const contract = findContract(digitsMetricsContracts, type)
-    if (contract === undefined) return yield* unknownType("DigitsMetricsEvent", "type", type, knownTypes)
-    return yield* decodeWithContract(contract, record)
-  })
-
-export const decodeDigitsMetricsEvent = (json: string): Effect.Effect<DigitsMetricsEvent, ContractError> =>
-  parseJsonObject("DigitsMetricsEvent", json).pipe(Effect.flatMap(decodeDigitsMetricsObject))
-
+export const isDigitsMetricsType = family.isType
+/** Decodes an already-parsed object, choosing the schema by its `type`. */
+export const decodeDigitsMetricsObject = family.decodeObject
+export const decodeDigitsMetricsEvent = family.decode
 /** Validates the event and renders its wire JSON. */
-export const encodeDigitsMetricsEvent = (event: DigitsMetricsEvent): Effect.Effect<string, ContractError> => {
-  const contract = findContract(digitsMetricsContracts, event.type)
-  return contract === undefined
-    ? Effect.fail(unknownType("DigitsMetricsEvent", "type", event.type, knownTypes))
-    : encodeWithContract(contract, event)
-}
+export const encodeDigitsMetricsEvent = family.encode
 
 // Constructors: the training job fills in its numbers, these add the envelope.
 

@@ -4,12 +4,10 @@
  * Same common and per-event fields as the metrics family; `started` carries only `total_epochs`
  * and `failed` carries `error_kind` + `message`.
  */
-import { Effect, Schema } from "effect"
-import type { ContractError } from "./ContractError.js"
+import { Schema } from "effect"
 import { batchWithinTotal, digitsCommonFields, digitsFields, epochWithinTotal } from "./DigitsMetrics.js"
-import { decodeWithContract, encodeWithContract, type EventContract, findContract, unknownType } from "./EventContract.js"
+import { eventFamily, type EventContract } from "./EventContract.js"
 import { ErrorKind } from "./JobDomain.js"
-import { parseJsonObject, readType } from "./JsonObject.js"
 import { PositiveInt } from "./WireFields.js"
 
 export const digitsTrainTypes = {
@@ -85,27 +83,11 @@ export const digitsTrainContracts: ReadonlyArray<EventContract<DigitsTrainEvent>
   { type: digitsTrainTypes.failed, name: "DigitsTrainFailedV1", schema: DigitsTrainFailedV1 }
 ]
 
-const knownTypes = digitsTrainContracts.map((contract) => contract.type)
+const family = eventFamily("DigitsTrainEvent", digitsTrainContracts)
 
-export const isDigitsTrainType = (type: string): boolean => findContract(digitsTrainContracts, type) !== undefined
-
-export const decodeDigitsTrainObject = (
-  record: Readonly<Record<string, unknown>>
-): Effect.Effect<DigitsTrainEvent, ContractError> =>
-  Effect.gen(function*() {
-    const type = yield* readType("DigitsTrainEvent", record)
-    const contract = findContract(digitsTrainContracts, type)
-    if (contract === undefined) return yield* unknownType("DigitsTrainEvent", "type", type, knownTypes)
-    return yield* decodeWithContract(contract, record)
-  })
-
-export const decodeDigitsTrainEvent = (json: string): Effect.Effect<DigitsTrainEvent, ContractError> =>
-  parseJsonObject("DigitsTrainEvent", json).pipe(Effect.flatMap(decodeDigitsTrainObject))
-
-/** Encoding exists for tests and replay tools; new emitters use `digits.metrics.*`. */
-export const encodeDigitsTrainEvent = (event: DigitsTrainEvent): Effect.Effect<string, ContractError> => {
-  const contract = findContract(digitsTrainContracts, event.type)
-  return contract === undefined
-    ? Effect.fail(unknownType("DigitsTrainEvent", "type", event.type, knownTypes))
-    : encodeWithContract(contract, event)
-}
+export const isDigitsTrainType = family.isType
+/** Decodes an already-parsed object, choosing the schema by its `type`. */
+export const decodeDigitsTrainObject = family.decodeObject
+export const decodeDigitsTrainEvent = family.decode
+/** Validates the event and renders its wire JSON. */
+export const encodeDigitsTrainEvent = family.encode

@@ -1,6 +1,7 @@
 /** A named schema for one `type` discriminator, and the decode/encode steps every event family shares. */
 import { Effect, Schema } from "effect"
 import { ContractError } from "./ContractError.js"
+import { parseJsonObject, readType } from "./JsonObject.js"
 
 export interface EventContract<A> {
   /** The wire `type` (or `event_type`) value this schema decodes. */
@@ -34,3 +35,29 @@ export const unknownType = (family: string, field: string, type: string, known: 
     contract: family,
     message: `${family}: Unknown ${field} "${type}", expected one of ${known.join(", ")}`
   })
+
+/**
+ * The decode/encode entry points of a family discriminated by `type` (digits metrics, digits
+ * train, trainer metrics): the schema is chosen by `type`, so errors name the field that failed.
+ */
+export const eventFamily = <A extends { readonly type: string }>(family: string, contracts: ReadonlyArray<EventContract<A>>) => {
+  const knownTypes = contracts.map((contract) => contract.type)
+  const decodeObject = (record: Readonly<Record<string, unknown>>): Effect.Effect<A, ContractError> =>
+    Effect.gen(function*() {
+      const type = yield* readType(family, record)
+      const contract = findContract(contracts, type)
+      if (contract === undefined) return yield* unknownType(family, "type", type, knownTypes)
+      return yield* decodeWithContract(contract, record)
+    })
+  return {
+    isType: (type: string): boolean => findContract(contracts, type) !== undefined,
+    decodeObject,
+    decode: (json: string): Effect.Effect<A, ContractError> => parseJsonObject(family, json).pipe(Effect.flatMap(decodeObject)),
+    encode: (event: A): Effect.Effect<string, ContractError> => {
+      const contract = findContract(contracts, event.type)
+      return contract === undefined
+        ? Effect.fail(unknownType(family, "type", event.type, knownTypes))
+        : encodeWithContract(contract, event)
+    }
+  }
+}

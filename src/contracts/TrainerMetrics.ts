@@ -16,10 +16,8 @@
  * Losses are natural-log cross-entropy and must be finite: a diverged run reports a failed lifecycle event
  * (error code DIVERGED), not a NaN metric.
  */
-import { Effect, Schema } from "effect"
-import type { ContractError } from "./ContractError.js"
-import { decodeWithContract, encodeWithContract, type EventContract, findContract, unknownType } from "./EventContract.js"
-import { parseJsonObject, readType } from "./JsonObject.js"
+import { Schema } from "effect"
+import { eventFamily, type EventContract } from "./EventContract.js"
 import {
   countWithinTotal,
   IsoTimestamp,
@@ -98,35 +96,20 @@ export const trainerMetricsContracts: ReadonlyArray<EventContract<TrainerMetrics
   { type: trainerMetricsTypes.completed, name: "TrainerCompletedMetricsV1", schema: TrainerCompletedMetricsV1 }
 ]
 
-const knownTypes = trainerMetricsContracts.map((contract) => contract.type)
+const family = eventFamily("TrainerMetricsEvent", trainerMetricsContracts)
 
-export const isTrainerMetricsType = (type: string): boolean => findContract(trainerMetricsContracts, type) !== undefined
+export const isTrainerMetricsType = family.isType
+/** Decodes an already-parsed object, choosing the schema by its `type`. */
+export const decodeTrainerMetricsObject = family.decodeObject
+export const decodeTrainerMetricsEvent = family.decode
+/** Validates the event and renders its wire JSON. */
+export const encodeTrainerMetricsEvent = family.encode
 
 export const isConfig = (event: TrainerMetricsEvent): event is TrainerConfigV1 => event.type === trainerMetricsTypes.config
 export const isProgressMetrics = (event: TrainerMetricsEvent): event is TrainerProgressMetricsV1 =>
   event.type === trainerMetricsTypes.progress
 export const isCompletedMetrics = (event: TrainerMetricsEvent): event is TrainerCompletedMetricsV1 =>
   event.type === trainerMetricsTypes.completed
-
-export const decodeTrainerMetricsObject = (
-  record: Readonly<Record<string, unknown>>
-): Effect.Effect<TrainerMetricsEvent, ContractError> =>
-  Effect.gen(function*() {
-    const type = yield* readType("TrainerMetricsEvent", record)
-    const contract = findContract(trainerMetricsContracts, type)
-    if (contract === undefined) return yield* unknownType("TrainerMetricsEvent", "type", type, knownTypes)
-    return yield* decodeWithContract(contract, record)
-  })
-
-export const decodeTrainerMetricsEvent = (json: string): Effect.Effect<TrainerMetricsEvent, ContractError> =>
-  parseJsonObject("TrainerMetricsEvent", json).pipe(Effect.flatMap(decodeTrainerMetricsObject))
-
-export const encodeTrainerMetricsEvent = (event: TrainerMetricsEvent): Effect.Effect<string, ContractError> => {
-  const contract = findContract(trainerMetricsContracts, event.type)
-  return contract === undefined
-    ? Effect.fail(unknownType("TrainerMetricsEvent", "type", event.type, knownTypes))
-    : encodeWithContract(contract, event)
-}
 
 /** Who a trainer run belongs to; the same for every event of the run. */
 export interface TrainerRunIdentity {
