@@ -115,7 +115,6 @@ const runOnce = (settings: Partial<MetricsSettings>, stopRedis: (stop: boolean) 
       domain: "digits", jobId, userId: 1, queue: "digits",
       executionId: claimed.executionId, attempt: claimed.attempt, maxAttempts: claimed.maxAttempts
     })
-    yield* ctx.publishStarted
     if (stopped) stopRedis(true)
     const cpuBefore = process.cpuUsage()
     const outcome = yield* runDigitsTraining(payload).pipe(

@@ -8,6 +8,8 @@ export interface RedisCost {
   readonly commands: number
   /** Commands by name, for bench/README.md's per-job command list. */
   readonly byCommand: Readonly<Record<string, number>>
+  /** Server time spent in each command, µs (a script's own time is under evalsha, its commands under their names too). */
+  readonly usecByCommand: Readonly<Record<string, number>>
   readonly cpuMs: number
   /** Socket reads the server processed: about one per client write (a command or a pipelined batch). */
   readonly socketReads: number
@@ -52,17 +54,20 @@ export class RedisStats {
   read = async (): Promise<RedisCost> => {
     const info = parseInfo(await this.client.info("commandstats"))
     const byCommand: Record<string, number> = {}
+    const usecByCommand: Record<string, number> = {}
     let commands = 0
     for (const [key, value] of info) {
       const name = key.replace(/^cmdstat_/, "")
       const calls = Number(/calls=(\d+)/.exec(value)?.[1] ?? 0)
       if (adminCommands.has(name) || calls === 0) continue
       byCommand[name] = calls
+      usecByCommand[name] = Number(/usec=(\d+)/.exec(value)?.[1] ?? 0)
       commands += calls
     }
     return {
       commands,
       byCommand,
+      usecByCommand,
       cpuMs: (await this.cpuMs()) - this.cpuAtReset,
       socketReads: (await this.socketReads()) - this.readsAtReset
     }

@@ -25,7 +25,7 @@ const later = <A>(value: A) => Effect.promise(() => new Promise<A>((resolve) => 
 
 const standIn = Layer.sync(RedisClient, () => {
   let issued = 0
-  const claim = (max: number): RedisReply => {
+  const claim = (max: number): ReadonlyArray<RedisReply> => {
     const flat: Array<RedisReply> = []
     for (let i = 0; i < max && issued < jobs; i++, issued++) {
       flat.push(`job-${issued}`, `w/${issued}`, 1, 1, `{"t":0}`, 3, 1000, "system")
@@ -39,8 +39,15 @@ const standIn = Layer.sync(RedisClient, () => {
     pipeline: (commands) => later<ReadonlyArray<RedisReply>>(commands.map(() => [])),
     eval: (script, _keys, args) => {
       switch (script.name) {
-        case "claim":
-          return later(claim(Number(args[1])))
+        case "apply": {
+          // Header of 7, the claim count, its (worker, max) pairs, then the changes (6 + 2n values each).
+          const claims = Number(args[7])
+          const claimed: Array<RedisReply> = []
+          for (let c = 0; c < claims; c++) claimed.push(claim(Number(args[9 + c * 2])))
+          const applied: Array<RedisReply> = []
+          for (let i = 8 + claims * 2; i < args.length; i += 6 + 2 * Number(args[i + 5])) applied.push(1)
+          return later<RedisReply>([applied, claimed])
+        }
         case "extend":
         case "recover":
           return later<RedisReply>([[], [], []])

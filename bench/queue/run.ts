@@ -47,7 +47,7 @@ const repeated = async <T extends object>(label: string, once: (system: SystemNa
         return once(system)
       })
       runs.get(system)?.push(result)
-      console.error(`  ${label} ${system} run ${r + 1}/${repeats}: ${JSON.stringify(result, (k, v: unknown) => (k === "byCommand" ? undefined : typeof v === "number" ? Number(v.toFixed(3)) : v))}`)
+      console.error(`  ${label} ${system} run ${r + 1}/${repeats}: ${JSON.stringify(result, (k, v: unknown) => (k === "byCommand" || k === "usecByCommand" ? undefined : typeof v === "number" ? Number(v.toFixed(3)) : v))}`)
     }
   }
   return runs

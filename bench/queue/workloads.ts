@@ -37,6 +37,7 @@ export interface ThroughputResult {
   /** Largest peak RSS among the worker processes. */
   readonly workerRssMb: number
   readonly byCommand: Readonly<Record<string, number>>
+  readonly usecByCommand: Readonly<Record<string, number>>
 }
 
 export interface ThroughputCase {
@@ -78,7 +79,8 @@ export const runThroughput = async (target: Target, system: SystemName, work: Th
     socketReadsPerJob: (cost.socketReads - afterEnqueue.socketReads) / work.jobs,
     workerCpuUsPerJob: (stopped.reduce((sum, s) => sum + s.cpuMs, 0) * 1000) / work.jobs,
     workerRssMb: Math.max(...stopped.map((s) => s.peakRssBytes)) / 2 ** 20,
-    byCommand: cost.byCommand
+    byCommand: cost.byCommand,
+    usecByCommand: cost.usecByCommand
   }
 }
 

@@ -4,7 +4,7 @@
  * change is one Lua script (src/runtime/lua/), so the in-memory twin and Redis agree.
  */
 import { randomUUID } from "node:crypto"
-import { Context, DateTime, Effect, Layer, Schema, type Scope } from "effect"
+import { Context, DateTime, Effect, Layer, Schema, Scope } from "effect"
 import type { ErrorKind, JobDomain } from "../contracts/JobDomain.js"
 import { jobKeyPrefix, queueKeys } from "../contracts/Keys.js"
 import { defaultEventsChannel } from "../contracts/LifecycleEvents.js"
@@ -13,11 +13,14 @@ import { RedisClient } from "./RedisClient.js"
 import { RuntimeConfig } from "./RuntimeConfig.js"
 import { loadLuaScript } from "./redis/LuaScript.js"
 import { RedisError } from "./redis/RedisError.js"
-import { type RedisReply, replyArray, replyNumber, replyString } from "./redis/RedisReply.js"
+import { type RedisReply, replyArray, replyNumber } from "./redis/RedisReply.js"
+import { type ChangeBatcher, type Claimed, type JobChange, makeChangeBatcher } from "./queue/ChangeBatcher.js"
+
+export type { ChangeKind, Claimed, ClaimedJob, InvalidEntry, JobChange } from "./queue/ChangeBatcher.js"
 
 const scripts = {
   enqueue: loadLuaScript(import.meta.url, "enqueue-2.lua"),
-  claim: loadLuaScript(import.meta.url, "claim-5.lua"),
+  apply: loadLuaScript(import.meta.url, "apply-6.lua"),
   extend: loadLuaScript(import.meta.url, "extend-1.lua"),
   recover: loadLuaScript(import.meta.url, "recover-4.lua")
 }
@@ -49,28 +52,6 @@ export interface Enqueued {
   readonly added: boolean
 }
 
-export interface ClaimedJob {
-  readonly jobId: string
-  readonly executionId: string
-  readonly attempt: number
-  readonly userId: number
-  /** Raw payload JSON as stored. */
-  readonly payload: string
-  readonly maxAttempts: number
-  readonly backoffMs: number
-  readonly retryOn: ReadonlyArray<ErrorKind>
-}
-
-export interface InvalidEntry {
-  readonly entry: string
-  readonly reason: string
-}
-
-export interface Claimed {
-  readonly jobs: ReadonlyArray<ClaimedJob>
-  readonly invalid: ReadonlyArray<InvalidEntry>
-}
-
 export interface LeaseRenewal {
   readonly lost: ReadonlyArray<string>
   readonly cancelRequested: ReadonlyArray<string>
@@ -99,35 +80,6 @@ const unexpected = (op: string, reply: RedisReply) =>
 
 const nowIso = DateTime.now.pipe(Effect.map(DateTime.formatIso))
 
-const errorKinds: ReadonlyArray<ErrorKind> = ["user", "system"]
-const parseRetryOn = (text: string): ReadonlyArray<ErrorKind> => errorKinds.filter((kind) => text.split(",").includes(kind))
-
-const parseClaimed = (reply: RedisReply): Claimed | undefined => {
-  const parts = replyArray(reply)
-  const flat = parts && replyArray(parts[0] ?? null)
-  const bad = parts && replyArray(parts[1] ?? null)
-  if (flat === undefined || bad === undefined) return undefined
-  const jobs: Array<ClaimedJob> = []
-  for (let i = 0; i + 7 < flat.length; i += 8) {
-    const jobId = replyString(flat[i] ?? null)
-    const executionId = replyString(flat[i + 1] ?? null)
-    const attempt = replyNumber(flat[i + 2] ?? null)
-    const userId = replyNumber(flat[i + 3] ?? null)
-    const payload = replyString(flat[i + 4] ?? null)
-    const maxAttempts = replyNumber(flat[i + 5] ?? null) ?? 1
-    const backoffMs = replyNumber(flat[i + 6] ?? null) ?? 0
-    const retryOn = parseRetryOn(replyString(flat[i + 7] ?? null) ?? "system")
-    if (jobId === undefined || executionId === undefined || attempt === undefined || payload === undefined) return undefined
-    // A non-numeric user id is reported by the worker as a bad record of that job.
-    jobs.push({ jobId, executionId, attempt, userId: userId ?? Number.NaN, payload, maxAttempts, backoffMs, retryOn })
-  }
-  const invalid: Array<InvalidEntry> = []
-  for (let i = 0; i + 1 < bad.length; i += 2) {
-    invalid.push({ entry: String(bad[i]), reason: String(bad[i + 1]) })
-  }
-  return { jobs, invalid }
-}
-
 export class JobQueue extends Context.Service<JobQueue, {
   readonly enqueue: (request: EnqueueRequest) => Effect.Effect<Enqueued, EnqueueError | RedisError>
   /** Many jobs of one domain in one round trip. */
@@ -135,7 +87,10 @@ export class JobQueue extends Context.Service<JobQueue, {
     domain: JobDomain,
     requests: ReadonlyArray<Omit<EnqueueRequest, "domain">>
   ) => Effect.Effect<ReadonlyArray<Enqueued>, EnqueueError | RedisError>
+  /** Claims up to `max` ready jobs for a worker; each starts with a lease and its started event. */
   readonly claim: (domain: JobDomain, max: number, workerId: string) => Effect.Effect<Claimed, RedisError>
+  /** Applies a fenced change of a running job; false when that execution no longer owns the job. */
+  readonly change: (domain: JobDomain, change: JobChange) => Effect.Effect<boolean, RedisError>
   /** Renews leases; returns the ids whose lease was lost to another execution and those asked to cancel. */
   readonly extendLeases: (
     domain: JobDomain,
@@ -197,16 +152,20 @@ export class JobQueue extends Context.Service<JobQueue, {
         return encoded.map(([jobId], i) => ({ jobId, added: flags[i] === 1 }))
       })
 
-    const claim = (domain: JobDomain, max: number, workerId: string) =>
-      Effect.gen(function*() {
-        const keys = queueKeys(domain)
-        // The claim also emits each job's started event (see claim-5.lua).
-        const reply = yield* redis.eval(scripts.claim, [keys.wait, keys.active, keys.delayed, keys.invalid, eventsLogKey(domain)], [
-          jobKeyPrefix(domain), String(max), String(settings.leaseMs), workerId, yield* nowIso,
-          domain, defaultEventsChannel(domain), String(settings.eventsMaxLen)
-        ])
-        const claimed = parseClaimed(reply)
-        return claimed ?? (yield* unexpected("claim", reply))
+    // Changes and claims of each domain go out batched, one script call per round trip.
+    // Made on first use and kept for the layer's lifetime (two made at once would both be correct).
+    const layerScope = yield* Effect.scope
+    const batchers = new Map<JobDomain, ChangeBatcher>()
+    const batcher = (domain: JobDomain): Effect.Effect<ChangeBatcher> =>
+      Effect.suspend(() => {
+        const found = batchers.get(domain)
+        if (found !== undefined) return Effect.succeed(found)
+        return makeChangeBatcher(domain, scripts.apply).pipe(
+          Effect.tap((made) => Effect.sync(() => batchers.set(domain, made))),
+          Scope.provide(layerScope),
+          Effect.provideService(RedisClient, redis),
+          Effect.provideService(RuntimeConfig, settings)
+        )
       })
 
     const extendLeases = (domain: JobDomain, running: ReadonlyArray<{ readonly jobId: string; readonly executionId: string }>) =>
@@ -262,7 +221,8 @@ export class JobQueue extends Context.Service<JobQueue, {
           Effect.flatMap((results) => results[0] === undefined ? Effect.die("enqueue returned no result") : Effect.succeed(results[0]))
         ),
       enqueueBulk,
-      claim,
+      claim: (domain, max, workerId) => Effect.flatMap(batcher(domain), (b) => b.claim(workerId, max)),
+      change: (domain, change) => Effect.flatMap(batcher(domain), (b) => b.change(change)),
       extendLeases,
       recoverExpired,
       makeWaiter,

@@ -31,10 +31,12 @@ export type StopReason = "shutdown" | "cancelled" | "lease-lost"
 
 interface RunningJob {
   readonly executionId: string
-  /** The job's program once it runs; a stop before that is seen when it is forked. */
-  fiber: Fiber.Fiber<JobResult, JobFailure> | undefined
+  /** The job's fiber, set as soon as it is forked. */
+  fiber: Fiber.Fiber<void> | undefined
   /** Why the job was stopped, set before its fiber is interrupted. */
   reason: StopReason | undefined
+  /** Its concurrency slot was given back (as its final change was sent, so the next claim can ride along). */
+  slotFreed: boolean
 }
 
 export interface WorkerHandle {
@@ -75,13 +77,27 @@ export const startWorker = <P, R>(
     const idleWaitMs = options.idleWaitMs ?? 1_000
     const { durationMs: _histogram, ...counters } = jobMetrics
     yield* Effect.forEach(Object.values(counters), (counter) => Metric.update(counter, 0))
-    const decodePayload = Schema.decodeUnknownEffect(Schema.fromJsonString(definition.payload))
+    const decodePayload = Schema.decodeUnknownResult(Schema.fromJsonString(definition.payload))
     const running = new Map<string, RunningJob>()
     const log = (message: string, fields: Record<string, unknown> = {}) =>
       Effect.logInfo(message).pipe(Effect.annotateLogs({ domain, worker: workerId, ...fields }))
 
-    const settle = (ctx: JobContextService, job: ClaimedJob, exit: Exit.Exit<JobResult, JobFailure>, reason: StopReason | undefined) =>
+    const jobs = yield* FiberSet.make<void, never>()
+    // One token per free slot: the claim loop takes as many as are free and claims that many jobs.
+    const slots = yield* Queue.bounded<true>(concurrency)
+    yield* Queue.offerAll(slots, Array.from({ length: concurrency }, () => true as const))
+    const freeSlot = (entry: RunningJob) =>
+      Effect.suspend(() => {
+        if (entry.slotFreed) return Effect.void
+        entry.slotFreed = true
+        return Queue.offer(slots, true)
+      })
+
+    const settle = (ctx: JobContextService, job: ClaimedJob, exit: Exit.Exit<JobResult, JobFailure>, entry: RunningJob) =>
       Effect.gen(function*() {
+        const reason = entry.reason
+        // The slot is free from here on: a claim for it goes out in the same call as this job's final change.
+        yield* freeSlot(entry)
         if (Exit.isSuccess(exit)) {
           yield* ctx.publishCompleted(exit.value)
           yield* Metric.update(jobMetrics.completed, 1)
@@ -125,51 +141,46 @@ export const startWorker = <P, R>(
         yield* Effect.logWarning(`job failed: ${message}`).pipe(Effect.annotateLogs({ domain, job_id: job.jobId, attempt: job.attempt }))
       })
 
-    const runJob = (job: ClaimedJob) =>
-      Effect.gen(function*() {
-        const ctx = yield* JobContext.make({
-          domain, jobId: job.jobId, userId: job.userId, queue: domain,
-          executionId: job.executionId, attempt: job.attempt, maxAttempts: job.maxAttempts
-        })
-        const entry: RunningJob = { executionId: job.executionId, fiber: undefined, reason: undefined }
-        running.set(job.jobId, entry)
-        const started = Date.now()
-        yield* Metric.update(jobMetrics.started, 1)
-        yield* Effect.ensuring(
-          Effect.gen(function*() {
-            // The started event was emitted by the claim itself (claim-5.lua).
-            if (!Number.isSafeInteger(job.userId)) {
-              yield* ctx.publishFailed("user", `job record ${domain}:job:${job.jobId} has a non-integer user_id`)
-              return
-            }
-            const payload = yield* Effect.result(decodePayload(job.payload))
-            if (payload._tag === "Failure") {
-              yield* ctx.publishFailed("user", `invalid payload: ${payload.failure.message.replace(/\s*\n\s*/g, " ")}`)
-              yield* Metric.update(jobMetrics.failed, 1)
-              return
-            }
-            const program = definition.run(payload.success).pipe(Effect.provideService(JobContext, ctx))
-            const fiber = yield* Effect.forkChild(program, { startImmediately: true })
-            entry.fiber = fiber
-            if (entry.reason !== undefined) yield* Fiber.interrupt(fiber)
-            const exit = yield* Fiber.await(fiber)
-            yield* settle(ctx, job, exit, entry.reason)
-          }),
-          Effect.sync(() => running.delete(job.jobId)).pipe(
-            Effect.andThen(Metric.update(jobMetrics.durationMs, Date.now() - started))
+    // One fiber per job: the program runs interruptibly inside it (stopJob interrupts the fiber),
+    // and the settling after it cannot be interrupted, so a stopped job is always accounted for.
+    const runJob = (job: ClaimedJob, entry: RunningJob) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          const ctx = yield* JobContext.make({
+            domain, jobId: job.jobId, userId: job.userId, queue: domain,
+            executionId: job.executionId, attempt: job.attempt, maxAttempts: job.maxAttempts
+          })
+          const started = Date.now()
+          yield* Metric.update(jobMetrics.started, 1)
+          yield* Effect.ensuring(
+            Effect.gen(function*() {
+              // The started event was emitted by the claim itself (see queue/ChangeBatcher.ts).
+              if (!Number.isSafeInteger(job.userId)) {
+                yield* ctx.publishFailed("user", `job record ${domain}:job:${job.jobId} has a non-integer user_id`)
+                return
+              }
+              const payload = decodePayload(job.payload)
+              if (payload._tag === "Failure") {
+                yield* ctx.publishFailed("user", `invalid payload: ${payload.failure.message.replace(/\s*\n\s*/g, " ")}`)
+                yield* Metric.update(jobMetrics.failed, 1)
+                return
+              }
+              const exit = yield* Effect.exit(restore(definition.run(payload.success).pipe(Effect.provideService(JobContext, ctx))))
+              yield* settle(ctx, job, exit, entry)
+            }),
+            Effect.sync(() => running.delete(job.jobId)).pipe(
+              Effect.andThen(freeSlot(entry)),
+              Effect.andThen(Metric.update(jobMetrics.durationMs, Date.now() - started))
+            )
           )
-        )
-      }).pipe(
+        })
+      ).pipe(
         Effect.catch((error) =>
           Effect.logWarning(`could not settle job ${job.jobId}: ${error.message}; its lease will expire and it will be recovered`)
         ),
         Effect.annotateLogs({ domain, job_id: job.jobId, execution_id: job.executionId })
       )
 
-    const jobs = yield* FiberSet.make<void, never>()
-    // One token per free slot: the claim loop takes as many as are free and claims that many jobs.
-    const slots = yield* Queue.bounded<true>(concurrency)
-    yield* Queue.offerAll(slots, Array.from({ length: concurrency }, () => true as const))
     const waitForWork = yield* queue.makeWaiter(domain).pipe(Effect.orDie)
 
     const claimLoop = Effect.gen(function*() {
@@ -182,7 +193,9 @@ export const startWorker = <P, R>(
       const unused = free - claimed.jobs.length
       if (unused > 0) yield* Queue.offerAll(slots, Array.from({ length: unused }, () => true as const))
       for (const job of claimed.jobs) {
-        yield* FiberSet.run(jobs, runJob(job).pipe(Effect.ensuring(Queue.offer(slots, true))))
+        const entry: RunningJob = { executionId: job.executionId, fiber: undefined, reason: undefined, slotFreed: false }
+        running.set(job.jobId, entry)
+        entry.fiber = yield* FiberSet.run(jobs, runJob(job, entry))
       }
       if (claimed.jobs.length === 0 && claimed.invalid.length === 0) yield* waitForWork(idleWaitMs)
     }).pipe(

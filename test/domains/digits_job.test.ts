@@ -173,7 +173,6 @@ layer(RedisServer.layer(), { excludeTestServices: true })("digits job with redis
         domain: "digits", jobId, userId: 7, queue: "digits",
         executionId: claimed.executionId, attempt: claimed.attempt, maxAttempts: claimed.maxAttempts
       })
-      yield* ctx.publishStarted
       // SIGCONT only once the program has returned: if anything in it waited on Redis, this would hang.
       server.process.kill("SIGSTOP")
       const outcome = yield* runDigitsTraining(smallRun).pipe(

@@ -29,7 +29,7 @@ const connect = (url: string, name: string, close: "quit" | "disconnect" = "quit
           // Commands issued while the connection is down wait for the reconnect instead of
           // failing after a fixed number of retries: a restarting Redis must not fail jobs.
           maxRetriesPerRequest: null,
-          enableAutoPipelining: true,
+          enableAutoPipelining: false,
           retryStrategy: (times) => Math.min(50 * times, 1000)
         })
         // ioredis reports socket errors as events; keep the first one for a readable failure.
@@ -106,6 +106,14 @@ export const makeIORedisClient = (url: Redacted.Redacted<string>) =>
           try: () => subscriber.subscribe(channel),
           catch: (cause) => RedisError.fromCause("subscribe", cause)
         })
+        // Unsubscribed before the socket closes, so the server has dropped the subscription by the
+        // time the scope is closed (a PUBLISH right after no longer counts it). Bounded: Redis may be down.
+        yield* Effect.addFinalizer(() =>
+          Effect.promise(() => subscriber.unsubscribe(channel).catch(() => undefined)).pipe(
+            Effect.timeoutOption("1 second"),
+            Effect.asVoid
+          )
+        )
         return queue
       })
 

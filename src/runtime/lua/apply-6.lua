@@ -1,0 +1,81 @@
+--[[
+  Applies a batch of state changes of one domain's running jobs, then claims jobs for the
+  workers that asked: every change a process makes while the previous batch is on the wire
+  goes in one script call. Changes come first, so a slot freed by a finished job is filled by
+  the claim of the same call. Each change is fenced by execution id (a change from an attempt
+  that lost its lease or was cancelled is refused) and emits its event in the same script.
+
+  KEYS[1] wait list   KEYS[2] active set   KEYS[3] delayed set   KEYS[4] invalid list
+  KEYS[5] dead set    KEYS[6] events log stream
+  ARGV[1] job key prefix   ARGV[2] domain   ARGV[3] channel   ARGV[4] stream max length
+  ARGV[5] updated_at (ISO 8601)   ARGV[6] lease ms   ARGV[7] retention ms of finished records (0 = keep)
+  ARGV[8] number of claims c, then c pairs: worker id, max jobs
+  then the changes, each: kind, job id, execution id, event JSON, run_at ms, field count n, n field/value pairs
+    kind  update     a non-final change (progress); sets the fields
+          completed  the job is done; its record expires after the retention time
+          failed     the job failed for good; its record expires after the retention time
+          retry      the attempt ended; the job waits in the delayed set until run_at
+          dead       out of attempts; the job is kept in the dead-letter set
+          release    handed back unfinished (worker shutting down); the attempt is not counted
+  Returns: { applied, claims }
+    applied: one integer per change, 1 applied, 0 refused
+    claims: per claim { claimed, invalid } (see includes/claim.lua)
+]]
+--@include compat.lua
+--@include now.lua
+--@include guard.lua
+--@include json.lua
+--@include emit.lua
+--@include claim.lua
+local prefix, domain, channel, maxlen, updated_at = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local lease, retention = tonumber(ARGV[6]), tonumber(ARGV[7])
+local claims = tonumber(ARGV[8])
+local now = now_ms()
+
+local applied = {}
+local i = 9 + claims * 2
+while i <= #ARGV do
+  local kind, id, execution, event, run_at, n = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 5])
+  local first, last = i + 6, i + 5 + n * 2
+  i = last + 1
+  local key = prefix .. id
+  local owner = redis.call('HMGET', key, 'execution_id', 'status')
+  if owner[1] ~= execution or owner[2] ~= 'processing' then
+    applied[#applied + 1] = 0
+  else
+    if kind == 'release' then
+      redis.call('HINCRBY', key, 'attempt', -1)
+    end
+    if n > 0 then
+      local fields = { 'updated_at', updated_at }
+      for f = first, last do
+        fields[#fields + 1] = ARGV[f]
+      end
+      redis.call('HSET', key, unpack(fields))
+    end
+    if kind ~= 'update' then
+      redis.call('ZREM', KEYS[2], id)
+    end
+    if kind == 'retry' then
+      redis.call('ZADD', KEYS[3], tonumber(run_at), id)
+    elseif kind == 'dead' then
+      redis.call('ZADD', KEYS[5], now, id)
+    elseif kind == 'release' then
+      redis.call('RPUSH', KEYS[1], id)
+    elseif (kind == 'completed' or kind == 'failed') and retention > 0 then
+      redis.call('PEXPIRE', key, retention)
+    end
+    emit(KEYS[6], maxlen, channel, event)
+    applied[#applied + 1] = 1
+  end
+end
+
+local claimed_by = {}
+local queue_keys = { KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[6] }
+for c = 0, claims - 1 do
+  local claimed, invalid = {}, {}
+  claim_jobs(queue_keys, prefix, tonumber(ARGV[10 + c * 2]), lease, ARGV[9 + c * 2], updated_at, domain, channel, maxlen,
+    now, claimed, invalid)
+  claimed_by[#claimed_by + 1] = { claimed, invalid }
+end
+return { applied, claimed_by }

@@ -1,0 +1,84 @@
+-- Claims up to `max` ready jobs for one worker: each becomes `processing` with a new execution
+-- id and a lease in the active set, and its started event is emitted here, so a job costs no
+-- separate round trip to say it started. Delayed jobs that are due are promoted first.
+-- Entries that cannot be run (no record, wrong type, no payload) are moved aside to the invalid
+-- list instead of stopping the worker; ids whose record is no longer queued (cancelled while
+-- waiting, duplicates) are dropped. A record with an unknown status, and a queue key of the
+-- wrong type, are set aside and reported too. Needs now.lua, guard.lua, json.lua, emit.lua.
+--   keys: { wait, active, delayed, invalid, events log }
+--   claimed: gets 8 values per job: job_id, execution_id, attempt, user_id, payload, max_attempts,
+--            backoff_ms, retry_on
+--   invalid: gets 2 values per entry: raw entry, reason
+-- A started event is emitted for each claimed job whose user_id is an integer (the worker fails
+-- the others as bad records).
+local function claim_jobs(keys, prefix, max, lease, worker, updated_at, domain, channel, maxlen, now, claimed, invalid)
+  local started_head = '{"type":' .. json_quote(domain .. '.job.started.v1') .. ',"domain":' .. json_quote(domain) .. ',"job_id":'
+  local started_tail = ',"queue":' .. json_quote(domain) .. '}'
+  for i, expected in ipairs({ 'list', 'zset', 'zset', 'list' }) do
+    local problem = guard_type(keys[i], expected, now)
+    if problem then
+      invalid[#invalid + 1] = keys[i]
+      invalid[#invalid + 1] = problem
+    end
+  end
+
+  local due = redis.call('ZRANGEBYSCORE', keys[3], '-inf', now, 'LIMIT', 0, 1000)
+  for _, id in ipairs(due) do
+    redis.call('ZREM', keys[3], id)
+    redis.call('LPUSH', keys[1], id)
+  end
+
+  local function set_aside(entry, reason)
+    redis.call('LPUSH', keys[4], entry .. '\t' .. reason)
+    redis.call('LTRIM', keys[4], 0, 9999)
+    invalid[#invalid + 1] = entry
+    invalid[#invalid + 1] = reason
+  end
+
+  local count = 0
+  while count < max do
+    local id = redis.call('RPOP', keys[1])
+    if not id then break end
+    local key = prefix .. id
+    local kind = redis.call('TYPE', key).ok
+    if kind ~= 'hash' then
+      set_aside(id, kind == 'none' and ('no record at ' .. key) or ('record at ' .. key .. ' is a ' .. kind .. ', not a hash'))
+    else
+      local fields = redis.call('HMGET', key, 'status', 'user_id', 'payload', 'max_attempts', 'backoff_ms', 'retry_on', 'attempt')
+      local status = fields[1]
+      if status ~= 'queued' and status ~= 'processing' and status ~= 'completed' and status ~= 'failed' then
+        set_aside(id, 'record at ' .. key .. ' has ' .. (status and ('an unknown status "' .. status .. '"') or 'no status'))
+      elseif status == 'queued' then
+        -- Checked before any write to the record: a script error would leave the popped id nowhere.
+        local bad_attempt = fields[7] and not string.match(fields[7], '^%d+$')
+        if not fields[3] or not fields[2] or bad_attempt then
+          local what = bad_attempt and ('a non-integer attempt "' .. fields[7] .. '"') or ('no ' .. (fields[3] and 'user_id' or 'payload'))
+          set_aside(id, 'record at ' .. key .. ' has ' .. what)
+          redis.call('HSET', key, 'status', 'failed', 'error', 'unreadable job record', 'updated_at', updated_at)
+        else
+          local attempt = redis.call('HINCRBY', key, 'attempt', 1)
+          local execution = worker .. '/' .. attempt
+          local max_attempts = fields[4] or '1'
+          local message = attempt > 1 and ('started (attempt ' .. attempt .. ' of ' .. max_attempts .. ')') or 'started'
+          redis.call('HSET', key, 'status', 'processing', 'execution_id', execution, 'worker', worker,
+            'updated_at', updated_at, 'next_run_at', '', 'message', message)
+          redis.call('ZADD', keys[2], now + lease, id)
+          local user_id = tonumber(fields[2])
+          if user_id and user_id == math.floor(user_id) and math.abs(user_id) < 1e15 then
+            emit(keys[5], maxlen, channel,
+              started_head .. json_quote(id) .. ',"user_id":' .. string.format('%d', user_id) .. started_tail)
+          end
+          count = count + 1
+          claimed[#claimed + 1] = id
+          claimed[#claimed + 1] = execution
+          claimed[#claimed + 1] = attempt
+          claimed[#claimed + 1] = fields[2]
+          claimed[#claimed + 1] = fields[3]
+          claimed[#claimed + 1] = max_attempts
+          claimed[#claimed + 1] = fields[5] or '0'
+          claimed[#claimed + 1] = fields[6] or 'system'
+        end
+      end
+    end
+  end
+end

@@ -1,0 +1,177 @@
+/**
+ * Batches one domain's job state changes and claims into one script call (apply-6.lua) per
+ * round trip. While a batch is on the wire the next one fills up, so under load a call
+ * carries many jobs' changes, and with one job in flight a finished job's change and the
+ * claim of its successor travel together.
+ */
+import { DateTime, Effect, Queue, type Scope } from "effect"
+import type { ErrorKind, JobDomain } from "../../contracts/JobDomain.js"
+import { eventsLogKey, jobKeyPrefix, queueKeys } from "../../contracts/Keys.js"
+import { defaultEventsChannel } from "../../contracts/LifecycleEvents.js"
+import { RedisClient } from "../RedisClient.js"
+import { RuntimeConfig } from "../RuntimeConfig.js"
+import type { LuaScript } from "../redis/LuaScript.js"
+import { RedisError } from "../redis/RedisError.js"
+import { type RedisReply, replyArray, replyNumber, replyString } from "../redis/RedisReply.js"
+
+/** Changes and claims sent in one call at most; the rest wait for the next. */
+const maxBatch = 512
+
+export type ChangeKind = "update" | "completed" | "failed" | "retry" | "dead" | "release"
+
+/** A fenced change of one running job: the status hash fields it sets and the event it emits. */
+export interface JobChange {
+  readonly kind: ChangeKind
+  readonly jobId: string
+  readonly executionId: string
+  /** The lifecycle event, wire JSON. */
+  readonly event: string
+  /** Field/value pairs for the status hash; `updated_at` is added. */
+  readonly fields: ReadonlyArray<string>
+  /** retry only: when the next attempt may start, epoch ms. */
+  readonly runAt?: number
+}
+
+export interface ClaimedJob {
+  readonly jobId: string
+  readonly executionId: string
+  readonly attempt: number
+  readonly userId: number
+  /** Raw payload JSON as stored. */
+  readonly payload: string
+  readonly maxAttempts: number
+  readonly backoffMs: number
+  readonly retryOn: ReadonlyArray<ErrorKind>
+}
+
+export interface InvalidEntry {
+  readonly entry: string
+  readonly reason: string
+}
+
+export interface Claimed {
+  readonly jobs: ReadonlyArray<ClaimedJob>
+  readonly invalid: ReadonlyArray<InvalidEntry>
+}
+
+type Pending =
+  | { readonly _tag: "Change"; readonly change: JobChange; readonly resume: (result: Effect.Effect<boolean, RedisError>) => void }
+  | {
+    readonly _tag: "Claim"
+    readonly workerId: string
+    readonly max: number
+    readonly resume: (result: Effect.Effect<Claimed, RedisError>) => void
+  }
+
+export interface ChangeBatcher {
+  /** Applies a change; false when the job no longer runs under that execution. */
+  readonly change: (change: JobChange) => Effect.Effect<boolean, RedisError>
+  readonly claim: (workerId: string, max: number) => Effect.Effect<Claimed, RedisError>
+}
+
+const errorKinds: ReadonlyArray<ErrorKind> = ["user", "system"]
+const parseRetryOn = (text: string): ReadonlyArray<ErrorKind> => errorKinds.filter((kind) => text.split(",").includes(kind))
+
+const parseClaimed = (reply: RedisReply): Claimed | undefined => {
+  const parts = replyArray(reply)
+  const flat = parts && replyArray(parts[0] ?? null)
+  const bad = parts && replyArray(parts[1] ?? null)
+  if (flat === undefined || bad === undefined) return undefined
+  const jobs: Array<ClaimedJob> = []
+  for (let i = 0; i + 7 < flat.length; i += 8) {
+    const jobId = replyString(flat[i] ?? null)
+    const executionId = replyString(flat[i + 1] ?? null)
+    const attempt = replyNumber(flat[i + 2] ?? null)
+    const userId = replyNumber(flat[i + 3] ?? null)
+    const payload = replyString(flat[i + 4] ?? null)
+    const maxAttempts = replyNumber(flat[i + 5] ?? null) ?? 1
+    const backoffMs = replyNumber(flat[i + 6] ?? null) ?? 0
+    const retryOn = parseRetryOn(replyString(flat[i + 7] ?? null) ?? "system")
+    if (jobId === undefined || executionId === undefined || attempt === undefined || payload === undefined) return undefined
+    // A non-numeric user id is reported by the worker as a bad record of that job.
+    jobs.push({ jobId, executionId, attempt, userId: userId ?? Number.NaN, payload, maxAttempts, backoffMs, retryOn })
+  }
+  const invalid: Array<InvalidEntry> = []
+  for (let i = 0; i + 1 < bad.length; i += 2) {
+    invalid.push({ entry: String(bad[i]), reason: String(bad[i + 1]) })
+  }
+  return { jobs, invalid }
+}
+
+const unexpected = (reply: RedisReply) =>
+  new RedisError({ op: "script apply", message: `redis script apply returned an unexpected reply: ${JSON.stringify(reply).slice(0, 200)}` })
+
+/** Starts the batcher of one domain over apply-6.lua; its sender runs until the scope closes. */
+export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.Effect<ChangeBatcher, never, RedisClient | RuntimeConfig | Scope.Scope> =>
+  Effect.gen(function*() {
+    const redis = yield* RedisClient
+    const settings = yield* RuntimeConfig
+    const keys = queueKeys(domain)
+    const scriptKeys = [keys.wait, keys.active, keys.delayed, keys.invalid, keys.dead, eventsLogKey(domain)]
+    const header = [jobKeyPrefix(domain), domain, defaultEventsChannel(domain), String(settings.eventsMaxLen)]
+    const pending = yield* Queue.unbounded<Pending>()
+
+    const send = (batch: ReadonlyArray<Pending>) =>
+      Effect.gen(function*() {
+        const claims: Array<string> = []
+        const changes: Array<string> = []
+        for (const item of batch) {
+          if (item._tag === "Claim") {
+            claims.push(item.workerId, String(item.max))
+          } else {
+            const c = item.change
+            changes.push(c.kind, c.jobId, c.executionId, c.event, String(c.runAt ?? 0), String(c.fields.length / 2), ...c.fields)
+          }
+        }
+        const updatedAt = DateTime.formatIso(yield* DateTime.now)
+        const reply = yield* redis.eval(script, scriptKeys, [
+          ...header, updatedAt, String(settings.leaseMs), String(settings.retentionMs), String(claims.length / 2),
+          ...claims, ...changes
+        ])
+        const parts = replyArray(reply)
+        const applied = parts && replyArray(parts[0] ?? null)
+        const claimed = parts && replyArray(parts[1] ?? null)
+        if (applied === undefined || claimed === undefined) return yield* unexpected(reply)
+        let a = 0
+        let c = 0
+        for (const item of batch) {
+          if (item._tag === "Change") {
+            item.resume(Effect.succeed(applied[a++] === 1))
+          } else {
+            const result = parseClaimed(claimed[c++] ?? null)
+            item.resume(result === undefined ? Effect.fail(unexpected(reply)) : Effect.succeed(result))
+          }
+        }
+      }).pipe(
+        // A failed call fails every change and claim it carried; their callers decide what to do.
+        Effect.catch((error) => Effect.sync(() => batch.forEach((item) => item.resume(Effect.fail(error)))))
+      )
+
+    const sender = Effect.gen(function*() {
+      const first = yield* Queue.takeBetween(pending, 1, maxBatch)
+      // Fibers woken in the same round (a job that just finished, the claim loop) join this call.
+      yield* Effect.yieldNow
+      const more = first.length < maxBatch ? yield* Queue.takeBetween(pending, 0, maxBatch - first.length) : []
+      yield* send([...first, ...more])
+    }).pipe(Effect.forever)
+
+    yield* Effect.forkScoped(sender)
+    // Whatever is still queued when the runtime closes is answered, so no caller waits forever.
+    yield* Effect.addFinalizer(() =>
+      Queue.clear(pending).pipe(Effect.flatMap((rest) =>
+        Effect.sync(() => {
+          const closed = new RedisError({ op: "script apply", message: "the runtime is shutting down" })
+          for (const item of rest) item.resume(Effect.fail(closed))
+        })
+      ))
+    )
+
+    return {
+      change: (change) => Effect.callback<boolean, RedisError>((resume) => {
+        Queue.offerUnsafe(pending, { _tag: "Change", change, resume })
+      }),
+      claim: (workerId, max) => Effect.callback<Claimed, RedisError>((resume) => {
+        Queue.offerUnsafe(pending, { _tag: "Claim", workerId, max, resume })
+      })
+    }
+  })
