@@ -5,7 +5,7 @@
  */
 import { Redis as IORedis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { runCli } from "./support/Cli.js"
+import { runCli, startCli, waitFor } from "./support/Cli.js"
 import { type RedisServerHandle, startRedisServer } from "./support/RedisServer.js"
 
 let server: RedisServerHandle
@@ -98,4 +98,30 @@ describe("reliability commands", () => {
     expect([unknown.code, unknown.stderr.trim()]).toEqual([1, "error: no schedule nothing in domain qr"])
     expect(await redis.hkeys("qr:schedules")).toEqual(["daily"])
   }, 120_000)
+})
+
+describe("worker stop with Redis gone", () => {
+  it("SIGTERM ends the worker even when the running job cannot be handed back", async () => {
+    const gone = await startRedisServer()
+    const direct = new IORedis(gone.url)
+    const worker = startCli(["worker", "--domain", "digits", "--concurrency", "1", "--grace-ms", "500"], { REDIS_URL: gone.url })
+    try {
+      await waitFor(() => worker.output().includes("worker started"), 30_000, "the worker to start")
+      const enqueued = await runCli(["enqueue", "--domain", "digits", "--user-id", "1", "--payload", "{\"model_id\":\"mlp-32\",\"epochs\":60}"], { REDIS_URL: gone.url })
+      const jobId = enqueued.stdout.trim()
+      await waitFor(async () => (await direct.hget(`digits:job:${jobId}`, "status")) === "processing", 30_000, "the job to start")
+      direct.disconnect()
+      await gone.stop(true)
+      const stoppedAt = Date.now()
+      const code = await worker.stop("SIGTERM")
+      // Grace (0.5 s) plus the 5 s margin for the hand-back, which cannot reach Redis.
+      expect(Date.now() - stoppedAt).toBeLessThan(12_000)
+      expect(code).toBe(1)
+      expect(worker.output()).toContain("shutdown did not finish within 5500 ms (Redis unreachable?)")
+    } finally {
+      direct.disconnect()
+      if (worker.child.exitCode === null) worker.child.kill("SIGKILL")
+      await gone.stop(true).catch(() => undefined)
+    }
+  }, 90_000)
 })

@@ -22,8 +22,9 @@ export interface WorkerProcess {
 /** `cpuProfileDir` turns on `--cpu-prof` for the child, writing its profile there. */
 export const startWorkerProcess = (spec: WorkerSpec, cpuProfileDir?: string): Promise<WorkerProcess> =>
   new Promise((resolve, reject) => {
-    const execArgv = ["--import", "tsx", ...(cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir])]
-    const child: ChildProcess = fork(entry, [encodeWorkerSpec(spec)], { execArgv, stdio: ["ignore", "ignore", "inherit", "ipc"] })
+    const bundle = process.env["BENCH_WORKER_BUNDLE"]
+    const execArgv = [...(bundle === undefined ? ["--import", "tsx"] : []), ...(cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir])]
+    const child: ChildProcess = fork(bundle ?? entry, [encodeWorkerSpec(spec)], { execArgv, stdio: ["ignore", "ignore", "inherit", "ipc"] })
     let count = 0
     let at = 0
     let onStopped: ((stopped: StoppedWorker) => void) | undefined

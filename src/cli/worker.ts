@@ -6,6 +6,9 @@ import { runScheduler } from "../runtime/Schedules.js"
 import { droppedMetrics } from "../runtime/MetricsEmitter.js"
 import { domainFlag } from "./flags.js"
 
+/** Time allowed after the grace period for the hand-back and closing connections. */
+const shutdownMarginMs = 5_000
+
 export const workerCommand = Command.make("worker", {
   domain: domainFlag,
   concurrency: Flag.Int("concurrency").pipe(Flag.withDescription("Jobs run at once"), Flag.withDefault(4)),
@@ -33,5 +36,15 @@ export const workerCommand = Command.make("worker", {
       const server = yield* startHttpServer({ port: httpPort.value, host: httpHost, domains: [domain], workers: [{ domain, running: worker.running }] })
       yield* Console.log(`health and metrics on ${server.url} (/healthz /readyz /metrics)`)
     }
+    // A stop must end the process even when Redis is unreachable and the hand-back cannot be
+    // written: after the grace period and a margin it exits; leases bring the jobs back.
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        setTimeout(() => {
+          process.stderr.write(`shutdown did not finish within ${graceMs + shutdownMarginMs} ms (Redis unreachable?); exiting, unfinished jobs return when their leases expire\n`)
+          process.exit(1)
+        }, graceMs + shutdownMarginMs).unref()
+      })
+    )
     return yield* Effect.never
   }).pipe(Effect.scoped)).pipe(Command.withDescription("Run a domain's worker until SIGINT/SIGTERM"))

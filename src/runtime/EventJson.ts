@@ -21,5 +21,10 @@ const plainlyValid = (event: JobEventV1): boolean => {
   return true
 }
 
-export const encodeEventJson = (event: JobEventV1): Effect.Effect<string, ContractError> =>
-  plainlyValid(event) ? Effect.succeed(JSON.stringify(event)) : encodeJobEvent(event)
+/** The wire JSON when the fast check vouches for the event, otherwise undefined. */
+export const plainEventJson = (event: JobEventV1): string | undefined => plainlyValid(event) ? JSON.stringify(event) : undefined
+
+export const encodeEventJson = (event: JobEventV1): Effect.Effect<string, ContractError> => {
+  const json = plainEventJson(event)
+  return json === undefined ? encodeJobEvent(event) : Effect.succeed(json)
+}

@@ -13,7 +13,7 @@ import {
   makeFailedEvent,
   makeProgressEvent
 } from "../contracts/LifecycleEvents.js"
-import { encodeEventJson } from "./EventJson.js"
+import { encodeEventJson, plainEventJson } from "./EventJson.js"
 import type { JobResult } from "./JobDefinition.js"
 import { LeaseLost } from "./JobErrors.js"
 import { type ChangeKind, JobQueue } from "./JobQueue.js"
@@ -35,6 +35,10 @@ type Publish = Effect.Effect<void, LeaseLost | RedisError>
 // Events are built from the contract constructors, so an encode failure is a bug, not an input error.
 const encode = (event: JobEventV1) => encodeEventJson(event).pipe(Effect.orDie)
 
+const failedFields = (kind: ErrorKind, message: string, code: string | undefined) => [
+  "status", "failed", "message", message, "error", message, "error_kind", kind, "error_code", code ?? "", "last_error", message
+]
+
 export interface JobContextService {
   readonly info: JobInfo
   /** Progress 0..100 (rounded and clamped), with an optional message and a light domain hint. */
@@ -54,7 +58,7 @@ export class JobContext extends Context.Service<JobContext, JobContextService>()
   /** The started event was emitted when the job was claimed; this publishes everything after it. */
   static readonly make = (info: JobInfo) =>
     Effect.gen(function*() {
-      const queue = yield* JobQueue
+      const apply = yield* (yield* JobQueue).changes(info.domain)
       const id: EventIdentity = { domain: info.domain, job_id: info.jobId, user_id: info.userId }
       let progress = 0
 
@@ -65,19 +69,16 @@ export class JobContext extends Context.Service<JobContext, JobContextService>()
         message: `job ${info.jobId}: execution ${info.executionId} no longer owns the job (lease expired or cancelled)`
       }))
 
-      const change = (kind: ChangeKind, event: JobEventV1, fields: ReadonlyArray<string>, runAt?: number): Publish =>
-        Effect.flatMap(encode(event), (json) =>
+      const change = (kind: ChangeKind, event: JobEventV1, fields: ReadonlyArray<string>, runAt?: number): Publish => {
+        const send = (json: string) =>
           Effect.flatMap(
-            queue.change(info.domain, {
-              kind, jobId: info.jobId, executionId: info.executionId, event: json, fields,
-              ...(runAt === undefined ? {} : { runAt })
-            }),
+            apply({ kind, jobId: info.jobId, executionId: info.executionId, event: json, fields, ...(runAt === undefined ? {} : { runAt }) }),
             (applied) => applied ? Effect.void : lost
-          ))
-
-      const failedFields = (kind: ErrorKind, message: string, code: string | undefined) => [
-        "status", "failed", "message", message, "error", message, "error_kind", kind, "error_code", code ?? "", "last_error", message
-      ]
+          )
+        // Events from the contract constructors take the plain JSON path; the rest the schema encoder.
+        const json = plainEventJson(event)
+        return json === undefined ? Effect.flatMap(encode(event), send) : send(json)
+      }
 
       return JobContext.of({
         info,

@@ -89,8 +89,11 @@ export class JobQueue extends Context.Service<JobQueue, {
   ) => Effect.Effect<ReadonlyArray<Enqueued>, EnqueueError | RedisError>
   /** Claims up to `max` ready jobs for a worker; each starts with a lease and its started event. */
   readonly claim: (domain: JobDomain, max: number, workerId: string) => Effect.Effect<Claimed, RedisError>
-  /** Applies a fenced change of a running job; false when that execution no longer owns the job. */
-  readonly change: (domain: JobDomain, change: JobChange) => Effect.Effect<boolean, RedisError>
+  /**
+   * The change function of a domain: applies a fenced change of a running job, false when that
+   * execution no longer owns the job. Looked up once per job, then called for each change.
+   */
+  readonly changes: (domain: JobDomain) => Effect.Effect<(change: JobChange) => Effect.Effect<boolean, RedisError>>
   /** Renews leases; returns the ids whose lease was lost to another execution and those asked to cancel. */
   readonly extendLeases: (
     domain: JobDomain,
@@ -222,7 +225,7 @@ export class JobQueue extends Context.Service<JobQueue, {
         ),
       enqueueBulk,
       claim: (domain, max, workerId) => Effect.flatMap(batcher(domain), (b) => b.claim(workerId, max)),
-      change: (domain, change) => Effect.flatMap(batcher(domain), (b) => b.change(change)),
+      changes: (domain) => Effect.map(batcher(domain), (b) => b.change),
       extendLeases,
       recoverExpired,
       makeWaiter,

@@ -2,6 +2,7 @@
 import { Layer } from "effect"
 import { EventBus } from "./EventBus.js"
 import { JobQueue } from "./JobQueue.js"
+import { jobSchedulerLayer } from "./JobScheduler.js"
 import { JobStore } from "./JobStore.js"
 import { RedisClient } from "./RedisClient.js"
 import { RuntimeConfig } from "./RuntimeConfig.js"
@@ -15,7 +16,7 @@ export const runtimeLayer = <E1, E2>(
   config: Layer.Layer<RuntimeConfig, E2>
 ): Layer.Layer<RuntimeServices, E1 | E2> =>
   Layer.mergeAll(JobQueue.layer, JobStore.layer, EventBus.layer, WorkerRegistry.layer).pipe(
-    Layer.provideMerge(Layer.merge(redis, config))
+    Layer.provideMerge(Layer.mergeAll(redis, config, jobSchedulerLayer))
   )
 
 /** From the environment: `REDIS_URL` (unset: in-memory) and the `JOBS_*` settings. */

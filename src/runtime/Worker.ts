@@ -96,8 +96,10 @@ export const startWorker = <P, R>(
     const settle = (ctx: JobContextService, job: ClaimedJob, exit: Exit.Exit<JobResult, JobFailure>, entry: RunningJob) =>
       Effect.gen(function*() {
         const reason = entry.reason
-        // The slot is free from here on: a claim for it goes out in the same call as this job's final change.
+        // The slot is free from here on. Yielding once lets the claim loop ask for its next job
+        // first, so that claim goes out in the same call as this job's final change.
         yield* freeSlot(entry)
+        yield* Effect.yieldNow
         if (Exit.isSuccess(exit)) {
           yield* ctx.publishCompleted(exit.value)
           yield* Metric.update(jobMetrics.completed, 1)
@@ -257,7 +259,8 @@ export const startWorker = <P, R>(
           yield* Effect.forEach([...running.keys()], (jobId) => stopJob(jobId, "shutdown"))
           yield* FiberSet.awaitEmpty(jobs)
         }
-        yield* registry.deregister(domain, workerId).pipe(Effect.ignore)
+        // Bounded: with Redis unreachable the entry simply expires with its heartbeat.
+        yield* registry.deregister(domain, workerId).pipe(Effect.timeoutOption(Duration.seconds(1)), Effect.ignore)
         yield* log("stopped")
       })
     )

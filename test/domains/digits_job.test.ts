@@ -179,9 +179,10 @@ layer(RedisServer.layer(), { excludeTestServices: true })("digits job with redis
         Effect.provideService(JobContext, ctx),
         Effect.ensuring(Effect.sync(() => server.process.kill("SIGCONT")))
       )
+      // As a worker does: the job's queued metrics go out before its completion is reported.
+      assert.isTrue(yield* (yield* MetricsEmitter).flush("20 seconds"), "queued metrics are published once Redis is back")
       yield* ctx.publishCompleted(outcome.result)
       assert.isAbove(outcome.training.valAcc, 0.8)
-      assert.isTrue(yield* (yield* MetricsEmitter).flush("20 seconds"), "queued metrics are published once Redis is back")
       const record = yield* awaitOutcome("digits", jobId)
       assert.strictEqual(record.status.status, "completed")
       const types = metricsEvents(yield* eventsUntilEnd("digits", jobId)).map((e) => e.type)

@@ -1,4 +1,8 @@
-/** Runs the real CLI (`tsx src/main.ts ...`) as a child process, as an operator would. */
+/**
+ * Runs the real CLI (`node --import tsx src/main.ts ...`) as a child process, as an operator would.
+ * Node itself is the child (not the tsx launcher, which would run Node as a grandchild), so a
+ * signal from a test reaches the worker and a SIGKILL leaves no process behind.
+ */
 import { type ChildProcess, spawn } from "node:child_process"
 
 export interface CliResult {
@@ -7,11 +11,11 @@ export interface CliResult {
   readonly stderr: string
 }
 
-const tsx = "node_modules/.bin/tsx"
+const cli = (args: ReadonlyArray<string>) => ["--import", "tsx", "src/main.ts", ...args]
 
 export const runCli = (args: ReadonlyArray<string>, env: Record<string, string>, timeoutMs = 30_000): Promise<CliResult> =>
   new Promise((resolve, reject) => {
-    const child = spawn(tsx, ["src/main.ts", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, cli(args), { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (d: Buffer) => { stdout += d.toString() })
@@ -34,7 +38,7 @@ export interface LongRunning {
 }
 
 export const startCli = (args: ReadonlyArray<string>, env: Record<string, string>): LongRunning => {
-  const child = spawn(tsx, ["src/main.ts", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(process.execPath, cli(args), { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
   let output = ""
   child.stdout?.on("data", (d: Buffer) => { output += d.toString() })
   child.stderr?.on("data", (d: Buffer) => { output += d.toString() })

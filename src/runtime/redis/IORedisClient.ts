@@ -53,7 +53,11 @@ const connect = (url: string, name: string, close: "quit" | "disconnect" = "quit
     }),
     (client) =>
       close === "quit"
-        ? Effect.promise(() => client.quit().catch(() => client.disconnect()))
+        // QUIT waits for a reply, which never comes while Redis is unreachable.
+        ? Effect.promise(() => client.quit().catch(() => undefined)).pipe(
+          Effect.timeoutOption("1 second"),
+          Effect.andThen(Effect.sync(() => client.disconnect()))
+        )
         : Effect.sync(() => client.disconnect())
   )
 

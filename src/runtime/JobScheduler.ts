@@ -1,0 +1,38 @@
+/**
+ * The fiber scheduler of the runtime. Effect's default runs every fiber wake-up on a later turn
+ * of the event loop (setImmediate); a job's path from Redis reply to its next command wakes
+ * several fibers in a row (the batch sender, the job, the claim loop), and each turn costs a
+ * poll of the loop. Here wake-ups run as microtasks in the same turn, up to a bound: after
+ * 64 microtask rounds, or 2 ms since the turn began, the next one goes through setImmediate,
+ * so timers and sockets are never starved by busy fibers.
+ */
+import { Layer, Scheduler } from "effect"
+
+const maxMicrotaskRounds = 64
+const maxTurnMs = 2
+
+const makeDispatch = () => {
+  let rounds = 0
+  let turnStarted = 0
+  return (task: () => void): (() => void) => {
+    if (rounds < maxMicrotaskRounds && performance.now() - turnStarted < maxTurnMs) {
+      rounds++
+      let cancelled = false
+      queueMicrotask(() => {
+        if (!cancelled) task()
+      })
+      return () => {
+        cancelled = true
+      }
+    }
+    const timer = setImmediate(() => {
+      rounds = 0
+      turnStarted = performance.now()
+      task()
+    })
+    return () => clearImmediate(timer)
+  }
+}
+
+/** Provides the scheduler to everything built on the runtime layer. */
+export const jobSchedulerLayer: Layer.Layer<never> = Layer.succeed(Scheduler.Scheduler, new Scheduler.MixedScheduler("async", makeDispatch()))
