@@ -9,7 +9,7 @@
  *   BENCH_SYSTEMS=ours,bullmq,bee-queue
  *   BENCH_PARTS=throughput,latency,scale
  *   BENCH_CONCURRENCY=1,16,64   BENCH_PROGRESS=0,2,10
- *   BENCH_LATENCY_JOBS=2000 BENCH_LATENCY_RATE=500
+ *   BENCH_LATENCY_JOBS=2000 BENCH_LATENCY_RATE=500 BENCH_LATENCY_WARMUP=500
  *   BENCH_CPU_PROF=dir     write --cpu-prof profiles of our worker processes to dir
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs"
@@ -33,6 +33,7 @@ const concurrencies = intList("BENCH_CONCURRENCY", "1,16,64")
 const progresses = intList("BENCH_PROGRESS", "0,2,10")
 const latencyJobs = Number.parseInt(env("BENCH_LATENCY_JOBS", "2000"), 10)
 const latencyRate = Number.parseInt(env("BENCH_LATENCY_RATE", "500"), 10)
+const latencyWarmup = Number.parseInt(env("BENCH_LATENCY_WARMUP", "500"), 10)
 const scaleWorkers = [1, 2, 4]
 const cpuProfileDir = process.env["BENCH_CPU_PROF"]
 
@@ -74,7 +75,7 @@ const main = async () => {
     machine: { cpus: cpus().length, node: process.version, redis: await stats.version() },
     /** Other work on the machine skews absolute figures; ratios within one run are what count. */
     loadAverageAtStart: loadavg(),
-    settings: { jobs, repeats, systems, concurrencies, progresses, latencyJobs, latencyRate }
+    settings: { jobs, repeats, systems, concurrencies, progresses, latencyJobs, latencyRate, latencyWarmup }
   }
   const output: Array<string> = []
   const dir = new URL("../results/", import.meta.url)
@@ -119,7 +120,7 @@ const main = async () => {
           "process vs BullMQ", "enqueue vs BullMQ", "process vs bee-queue"], rows), "")
     }
     if (parts.has("latency")) {
-      const runs = await repeated("latency", (system) => runLatency(target, system, latencyJobs, latencyRate))
+      const runs = await repeated("latency", (system) => runLatency(target, system, latencyJobs, latencyRate, latencyWarmup))
       results["latency"] = Object.fromEntries(runs)
       save()
       const rows = systems.map((system) => {
@@ -127,7 +128,7 @@ const main = async () => {
         const f = (pick: (l: LatencyResult) => number) => withSpread(summarizeField(r, pick), 2)
         return [system, f((l) => l.startP50Ms), f((l) => l.startP99Ms), f((l) => l.completeP50Ms), f((l) => l.completeP99Ms)]
       })
-      output.push(`Latency: one idle worker (C=16), ${latencyJobs} jobs added one at a time at ${latencyRate}/s; ms, median of ${repeats}\n`,
+      output.push(`Latency: one idle worker (C=16), ${latencyJobs} jobs added one at a time at ${latencyRate}/s after ${latencyWarmup} unmeasured ones; ms, median of ${repeats}\n`,
         markdownTable(["system", "enqueue→start p50", "enqueue→start p99", "enqueue→completed seen p50", "enqueue→completed seen p99"], rows), "")
     }
     if (parts.has("scale")) {

@@ -97,7 +97,11 @@ export const percentile = (values: ReadonlyArray<number>, p: number): number => 
 }
 
 /** One worker at C=16 already waiting; `jobs` added one at a time, `perSec` a second, on a fixed schedule. */
-export const runLatency = async (target: Target, system: SystemName, jobs: number, perSec: number): Promise<LatencyResult> => {
+/**
+ * `warmup` jobs go first on the same schedule and are not measured (their payload time is 0):
+ * the figures are those of a running worker, not of a process still compiling its code paths.
+ */
+export const runLatency = async (target: Target, system: SystemName, jobs: number, perSec: number, warmup: number): Promise<LatencyResult> => {
   await target.stats.reset()
   const spec = { system, redisUrl: target.redisUrl, queue: queueName, concurrency: 16, progress: 0, recordStart: true }
   const worker = await startWorkerProcess(spec)
@@ -111,15 +115,16 @@ export const runLatency = async (target: Target, system: SystemName, jobs: numbe
   const enqueuedAt = new Map<string, number>()
   const adds: Array<Promise<void>> = []
   const start = wallClockMs() + 5
-  for (let i = 0; i < jobs; i++) {
+  for (let i = 0; i < warmup + jobs; i++) {
     const due = start + (i * 1000) / perSec
     while (wallClockMs() < due - 1.5) await sleep(1)
     while (wallClockMs() < due) await new Promise((resolve) => setImmediate(resolve))
     const t = wallClockMs()
-    adds.push(producer.addOne({ t }).then((jobId) => void enqueuedAt.set(jobId, t)))
+    if (i < warmup) adds.push(producer.addOne({ t: 0 }).then(() => undefined))
+    else adds.push(producer.addOne({ t }).then((jobId) => void enqueuedAt.set(jobId, t)))
   }
   await Promise.all(adds)
-  await waitUntil(() => completedAt.size >= jobs, 60_000, `${system} listener to see ${jobs} completions`)
+  await waitUntil(() => completedAt.size >= warmup + jobs, 60_000, `${system} listener to see ${warmup + jobs} completions`)
   const stopped = await worker.stop()
   await producer.close()
   const toComplete = [...enqueuedAt].map(([jobId, t]) => (completedAt.get(jobId) ?? Number.NaN) - t)

@@ -40,11 +40,12 @@ local function claim_jobs(keys, prefix, max, lease, worker, updated_at, domain, 
     local id = redis.call('RPOP', keys[1])
     if not id then break end
     local key = prefix .. id
-    local kind = redis.call('TYPE', key).ok
+    -- One read for a good record; the key's type is looked up only to explain a bad one.
+    local fields = redis.pcall('HMGET', key, 'status', 'user_id', 'payload', 'max_attempts', 'backoff_ms', 'retry_on', 'attempt')
+    local kind = (fields.err or not fields[1]) and redis.call('TYPE', key).ok or 'hash'
     if kind ~= 'hash' then
       set_aside(id, kind == 'none' and ('no record at ' .. key) or ('record at ' .. key .. ' is a ' .. kind .. ', not a hash'))
     else
-      local fields = redis.call('HMGET', key, 'status', 'user_id', 'payload', 'max_attempts', 'backoff_ms', 'retry_on', 'attempt')
       local status = fields[1]
       if status ~= 'queued' and status ~= 'processing' and status ~= 'completed' and status ~= 'failed' then
         set_aside(id, 'record at ' .. key .. ' has ' .. (status and ('an unknown status "' .. status .. '"') or 'no status'))
@@ -56,11 +57,11 @@ local function claim_jobs(keys, prefix, max, lease, worker, updated_at, domain, 
           set_aside(id, 'record at ' .. key .. ' has ' .. what)
           redis.call('HSET', key, 'status', 'failed', 'error', 'unreadable job record', 'updated_at', updated_at)
         else
-          local attempt = redis.call('HINCRBY', key, 'attempt', 1)
+          local attempt = tonumber(fields[7] or '0') + 1
           local execution = worker .. '/' .. attempt
           local max_attempts = fields[4] or '1'
           local message = attempt > 1 and ('started (attempt ' .. attempt .. ' of ' .. max_attempts .. ')') or 'started'
-          redis.call('HSET', key, 'status', 'processing', 'execution_id', execution, 'worker', worker,
+          redis.call('HSET', key, 'status', 'processing', 'attempt', attempt, 'execution_id', execution, 'worker', worker,
             'updated_at', updated_at, 'next_run_at', '', 'message', message)
           redis.call('ZADD', keys[2], now + lease, id)
           local user_id = tonumber(fields[2])
