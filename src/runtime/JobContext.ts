@@ -16,7 +16,7 @@ import {
 import { encodeEventJson, plainEventJson } from "./EventJson.js"
 import type { JobResult } from "./JobDefinition.js"
 import { LeaseLost } from "./JobErrors.js"
-import { type ChangeKind, JobQueue } from "./JobQueue.js"
+import { type ChangeKind, type JobChange, JobQueue } from "./JobQueue.js"
 import type { RedisError } from "./redis/RedisError.js"
 
 export interface JobInfo {
@@ -54,54 +54,62 @@ export interface JobContextService {
   readonly release: (message: string) => Publish
 }
 
+/**
+ * A job's context over the change function of its domain (JobQueue.changes). Plain, so a worker
+ * builds one per job without an Effect program; `JobContext.make` does the lookup.
+ */
+export const makeJobContext = (apply: (change: JobChange) => Effect.Effect<boolean, RedisError>, info: JobInfo): JobContextService => {
+  const id: EventIdentity = { domain: info.domain, job_id: info.jobId, user_id: info.userId }
+  let progress = 0
+
+  // Built only when a write is refused: an error captures a stack trace, too dear for every job.
+  const lost = Effect.failSync(() => new LeaseLost({
+    jobId: info.jobId,
+    executionId: info.executionId,
+    message: `job ${info.jobId}: execution ${info.executionId} no longer owns the job (lease expired or cancelled)`
+  }))
+
+  const change = (kind: ChangeKind, event: JobEventV1, fields: ReadonlyArray<string>, runAt?: number): Publish => {
+    const send = (json: string) =>
+      Effect.flatMap(
+        apply({ kind, jobId: info.jobId, executionId: info.executionId, event: json, fields, ...(runAt === undefined ? {} : { runAt }) }),
+        (applied) => applied ? Effect.void : lost
+      )
+    // Events from the contract constructors take the plain JSON path; the rest the schema encoder.
+    const json = plainEventJson(event)
+    return json === undefined ? Effect.flatMap(encode(event), send) : send(json)
+  }
+
+  return {
+    info,
+    publishProgress: (value, message, payload) => {
+      progress = Math.min(100, Math.max(0, Math.round(Number.isFinite(value) ? value : 0)))
+      return change("update", makeProgressEvent(id, progress, message, payload), [
+        "progress", String(progress), ...(message === undefined ? [] : ["message", message])
+      ])
+    },
+    publishCompleted: (result) =>
+      change("completed", makeCompletedEvent(id, result.resultId, result.resultBytes), [
+        "status", "completed", "progress", "100", "message", "completed", "error", "",
+        "result_id", result.resultId, "result_bytes", String(result.resultBytes)
+      ]),
+    publishFailed: (kind, message, code) => change("failed", makeFailedEvent(id, kind, message), failedFields(kind, message, code)),
+    publishRetry: (message, error, runAt) =>
+      change("retry", makeProgressEvent(id, progress, message), [
+        "status", "queued", "message", message, "last_error", error, "next_run_at", String(runAt), "execution_id", ""
+      ], runAt),
+    publishDeadLetter: (kind, message, code) => change("dead", makeFailedEvent(id, kind, message), failedFields(kind, message, code)),
+    release: (message) =>
+      change("release", makeProgressEvent(id, progress, message), ["status", "queued", "execution_id", "", "message", message])
+  }
+}
+
 export class JobContext extends Context.Service<JobContext, JobContextService>()("jobs/JobContext") {
   /** The started event was emitted when the job was claimed; this publishes everything after it. */
   static readonly make = (info: JobInfo) =>
     Effect.gen(function*() {
       const apply = yield* (yield* JobQueue).changes(info.domain)
-      const id: EventIdentity = { domain: info.domain, job_id: info.jobId, user_id: info.userId }
-      let progress = 0
-
-      // Built only when a write is refused: an error captures a stack trace, too dear for every job.
-      const lost = Effect.failSync(() => new LeaseLost({
-        jobId: info.jobId,
-        executionId: info.executionId,
-        message: `job ${info.jobId}: execution ${info.executionId} no longer owns the job (lease expired or cancelled)`
-      }))
-
-      const change = (kind: ChangeKind, event: JobEventV1, fields: ReadonlyArray<string>, runAt?: number): Publish => {
-        const send = (json: string) =>
-          Effect.flatMap(
-            apply({ kind, jobId: info.jobId, executionId: info.executionId, event: json, fields, ...(runAt === undefined ? {} : { runAt }) }),
-            (applied) => applied ? Effect.void : lost
-          )
-        // Events from the contract constructors take the plain JSON path; the rest the schema encoder.
-        const json = plainEventJson(event)
-        return json === undefined ? Effect.flatMap(encode(event), send) : send(json)
-      }
-
-      return JobContext.of({
-        info,
-        publishProgress: (value, message, payload) => {
-          progress = Math.min(100, Math.max(0, Math.round(Number.isFinite(value) ? value : 0)))
-          return change("update", makeProgressEvent(id, progress, message, payload), [
-            "progress", String(progress), ...(message === undefined ? [] : ["message", message])
-          ])
-        },
-        publishCompleted: (result) =>
-          change("completed", makeCompletedEvent(id, result.resultId, result.resultBytes), [
-            "status", "completed", "progress", "100", "message", "completed", "error", "",
-            "result_id", result.resultId, "result_bytes", String(result.resultBytes)
-          ]),
-        publishFailed: (kind, message, code) => change("failed", makeFailedEvent(id, kind, message), failedFields(kind, message, code)),
-        publishRetry: (message, error, runAt) =>
-          change("retry", makeProgressEvent(id, progress, message), [
-            "status", "queued", "message", message, "last_error", error, "next_run_at", String(runAt), "execution_id", ""
-          ], runAt),
-        publishDeadLetter: (kind, message, code) => change("dead", makeFailedEvent(id, kind, message), failedFields(kind, message, code)),
-        release: (message) =>
-          change("release", makeProgressEvent(id, progress, message), ["status", "queued", "execution_id", "", "message", message])
-      })
+      return makeJobContext(apply, info)
     })
 
   static readonly layer = (info: JobInfo) => Layer.effect(JobContext, JobContext.make(info))

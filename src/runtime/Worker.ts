@@ -7,7 +7,7 @@
 import { hostname } from "node:os"
 import { randomUUID } from "node:crypto"
 import { Cause, Duration, Effect, Exit, Fiber, FiberSet, Metric, Queue, Schema, type Scope } from "effect"
-import { JobContext, type JobContextService } from "./JobContext.js"
+import { JobContext, type JobContextService, makeJobContext } from "./JobContext.js"
 import type { JobDefinition, JobFailure, JobResult } from "./JobDefinition.js"
 import { JobQueue, type ClaimedJob } from "./JobQueue.js"
 import { RuntimeConfig } from "./RuntimeConfig.js"
@@ -148,7 +148,7 @@ export const startWorker = <P, R>(
     const runJob = (job: ClaimedJob, entry: RunningJob) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
-          const ctx = yield* JobContext.make({
+          const ctx = makeJobContext(applyChange, {
             domain, jobId: job.jobId, userId: job.userId, queue: domain,
             executionId: job.executionId, attempt: job.attempt, maxAttempts: job.maxAttempts
           })
@@ -184,6 +184,7 @@ export const startWorker = <P, R>(
       )
 
     const waitForWork = yield* queue.makeWaiter(domain).pipe(Effect.orDie)
+    const applyChange = yield* queue.changes(domain)
 
     const claimLoop = Effect.gen(function*() {
       // Waits for one free slot, then takes every other slot free right now.

@@ -4,7 +4,7 @@
  * carries many jobs' changes, and with one job in flight a finished job's change and the
  * claim of its successor travel together.
  */
-import { DateTime, Effect, Queue, type Scope, Semaphore } from "effect"
+import { DateTime, Effect, Queue, type Scope } from "effect"
 import type { ErrorKind, JobDomain } from "../../contracts/JobDomain.js"
 import { eventsLogKey, jobKeyPrefix, queueKeys } from "../../contracts/Keys.js"
 import { defaultEventsChannel } from "../../contracts/LifecycleEvents.js"
@@ -16,7 +16,6 @@ import { type RedisReply, replyArray, replyNumber, replyString } from "../redis/
 
 /** Changes and claims sent in one call at most; the rest wait for the next. */
 const maxBatch = 512
-const maxInFlight = 2
 
 export type ChangeKind = "update" | "completed" | "failed" | "retry" | "dead" | "release"
 
@@ -148,17 +147,13 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
         Effect.catch((error) => Effect.sync(() => batch.forEach((item) => item.resume(Effect.fail(error)))))
       )
 
-    // Two calls on the wire at once: the next batch is built and sent while Redis runs the last,
-    // so the worker and Redis work side by side instead of taking turns. One connection keeps
-    // them in order, and a job never has two changes in flight.
-    const inFlight = yield* Semaphore.make(maxInFlight)
+    // One call on the wire at a time: whatever arrives meanwhile forms the next batch.
     const sender = Effect.gen(function*() {
-      yield* Semaphore.take(inFlight, 1)
       const first = yield* Queue.takeBetween(pending, 1, maxBatch)
       // Fibers woken in the same round (a job that just finished, the claim loop) join this call.
       yield* Effect.yieldNow
       const more = first.length < maxBatch ? yield* Queue.takeBetween(pending, 0, maxBatch - first.length) : []
-      yield* Effect.forkChild(send([...first, ...more]).pipe(Effect.ensuring(Semaphore.release(inFlight, 1))))
+      yield* send(more.length === 0 ? first : [...first, ...more])
     }).pipe(Effect.forever)
 
     yield* Effect.forkScoped(sender)
