@@ -30,7 +30,12 @@
 local prefix, domain, channel, maxlen, updated_at = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local lease, retention = tonumber(ARGV[6]), tonumber(ARGV[7])
 local claims = tonumber(ARGV[8])
-local now = now_ms()
+-- The server's clock is read only by a call that needs it (claims, dead letters), not by progress alone.
+local now
+local function clock()
+  now = now or now_ms()
+  return now
+end
 
 local applied = {}
 local i = 9 + claims * 2
@@ -59,7 +64,7 @@ while i <= #ARGV do
     if kind == 'retry' then
       redis.call('ZADD', KEYS[3], tonumber(run_at), id)
     elseif kind == 'dead' then
-      redis.call('ZADD', KEYS[5], now, id)
+      redis.call('ZADD', KEYS[5], clock(), id)
     elseif kind == 'release' then
       redis.call('RPUSH', KEYS[1], id)
     elseif (kind == 'completed' or kind == 'failed') and retention > 0 then
@@ -75,7 +80,7 @@ local queue_keys = { KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[6] }
 for c = 0, claims - 1 do
   local claimed, invalid = {}, {}
   claim_jobs(queue_keys, prefix, tonumber(ARGV[10 + c * 2]), lease, ARGV[9 + c * 2], updated_at, domain, channel, maxlen,
-    now, claimed, invalid)
+    clock(), claimed, invalid)
   claimed_by[#claimed_by + 1] = { claimed, invalid }
 end
 return { applied, claimed_by }

@@ -4,9 +4,19 @@
  */
 export type RedisReply = string | number | null | ReadonlyArray<RedisReply>
 
+/** True when the value already has the reply shape (the usual case), so it is used without a copy. */
+const isPlainReply = (value: unknown): value is RedisReply => {
+  if (value === null || typeof value === "string" || typeof value === "number") return true
+  if (!Array.isArray(value)) return false
+  for (const item of value) {
+    if (!isPlainReply(item)) return false
+  }
+  return true
+}
+
 /** Narrows a client's untyped reply to `RedisReply`; anything else (a Buffer, an object) is reported. */
 export const toRedisReply = (value: unknown): RedisReply | undefined => {
-  if (value === null || typeof value === "string" || typeof value === "number") return value
+  if (isPlainReply(value)) return value
   if (value instanceof Uint8Array) return new TextDecoder().decode(value)
   if (Array.isArray(value)) {
     const out: Array<RedisReply> = []
