@@ -14,7 +14,18 @@ const maxTurnMs = 2
 const makeDispatch = () => {
   let rounds = 0
   let turnStarted = 0
+  // A turn opens with its first wake-up and closes at the loop's next check phase.
+  let turnOpen = false
+  const closeTurn = () => {
+    turnOpen = false
+  }
   return (task: () => void): (() => void) => {
+    if (!turnOpen) {
+      turnOpen = true
+      rounds = 0
+      turnStarted = performance.now()
+      setImmediate(closeTurn)
+    }
     if (rounds < maxMicrotaskRounds && performance.now() - turnStarted < maxTurnMs) {
       rounds++
       let cancelled = false
@@ -25,11 +36,8 @@ const makeDispatch = () => {
         cancelled = true
       }
     }
-    const timer = setImmediate(() => {
-      rounds = 0
-      turnStarted = performance.now()
-      task()
-    })
+    // The turn's budget is spent: the task waits for the next turn, after timers and sockets.
+    const timer = setImmediate(task)
     return () => clearImmediate(timer)
   }
 }
