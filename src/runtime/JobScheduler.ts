@@ -1,10 +1,10 @@
 /**
- * The fiber scheduler of the runtime. Effect's default runs every fiber wake-up on a later turn
- * of the event loop (setImmediate); a job's path from Redis reply to its next command wakes
- * several fibers in a row (the batch sender, the job, the claim loop), and each turn costs a
- * poll of the loop. Here wake-ups run as microtasks in the same turn, up to a bound: after
- * 64 microtask rounds, or 2 ms since the turn began, the next one goes through setImmediate,
- * so timers and sockets are never starved by busy fibers.
+ * The fiber scheduler of the runtime. Effect's default starts forked fibers and resumes yielding
+ * ones on a later turn of the event loop (setImmediate); a job's path from a Redis reply to its
+ * next command forks and yields several times (the job's fiber, the claim loop, the batch
+ * sender), and each turn costs a poll of the loop. Here they run as microtasks in the same turn,
+ * up to a bound: after 64 microtask rounds, or 2 ms since the turn began, the next one goes
+ * through setImmediate, so timers and sockets are never starved by busy fibers.
  */
 import { Layer, Scheduler } from "effect"
 
