@@ -47,6 +47,13 @@ export const driverLayer = (server: RedisServerHandle): Layer.Layer<RuntimeServi
     RuntimeConfig.layerWith({ leaseMs: chaosLeaseMs, eventsMaxLen: 1_000_000, retentionMs: 0, defaultBackoffMs: 50 })
   )
 
+/** Runs a scenario against its own redis-server, with the runtime services over it; both end with it. */
+export const withRedisServer = <A>(
+  extraArgs: ReadonlyArray<string>,
+  scenario: (server: RedisServerHandle) => Effect.Effect<A, never, RuntimeServices | Scope.Scope>
+): Effect.Effect<A> =>
+  Effect.scoped(Effect.flatMap(redisServer(extraArgs), (server) => scenario(server).pipe(Effect.provide(driverLayer(server)))))
+
 export interface WorkerPool {
   readonly all: () => ReadonlyArray<WorkerProcess>
   /** Waits until every worker printed "ready". */

@@ -9,7 +9,7 @@ import { RedisClient } from "../../src/runtime/RedisClient.js"
 import { replyArray, replyNumber } from "../../src/runtime/redis/RedisReply.js"
 import { finalizedKey } from "./ChaosJob.js"
 import {
-  awaitFinished, driverLayer, makeTally, redisServer, type ScenarioResult, sleep, summarize, workerPool
+  awaitFinished, makeTally, type ScenarioResult, sleep, summarize, withRedisServer, workerPool
 } from "./ChaosHarness.js"
 
 export interface StormOptions {
@@ -43,9 +43,8 @@ const crashReport = (crashed: ReadonlyArray<{ readonly output: () => string }>) 
 
 /** 1. `kill -9` a random worker every `killEveryMs` and restart it. */
 export const killStorm = (entry: string, o: StormOptions): Effect.Effect<ScenarioResult> =>
-  Effect.gen(function*() {
-    const server = yield* redisServer()
-    return yield* Effect.gen(function*() {
+  withRedisServer([], (server) =>
+    Effect.gen(function*() {
       const pool = yield* workerPool(entry, server, o.workers, o.concurrency)
       yield* pool.ready
       const tally = makeTally()
@@ -66,8 +65,7 @@ export const killStorm = (entry: string, o: StormOptions): Effect.Effect<Scenari
       yield* awaitFinished(tally, ids, 30_000)
       return summarize("kill storm", ids, tally, faults, started,
         `${tally.leaseRecoveries()} lease recoveries${crashReport(pool.crashed())}`)
-    }).pipe(Effect.provide(driverLayer(server)))
-  }).pipe(Effect.scoped)
+    }))
 
 export interface RunOptions {
   readonly jobs: number
@@ -78,9 +76,8 @@ export interface RunOptions {
 
 /** 2. redis-server with appendonly (fsync always) is killed and restarted mid-run. */
 export const redisRestart = (entry: string, o: RunOptions): Effect.Effect<ScenarioResult> =>
-  Effect.gen(function*() {
-    const server = yield* redisServer(["--appendonly", "yes", "--appendfsync", "always"])
-    return yield* Effect.gen(function*() {
+  withRedisServer(["--appendonly", "yes", "--appendfsync", "always"], (server) =>
+    Effect.gen(function*() {
       const pool = yield* workerPool(entry, server, o.workers, o.concurrency)
       yield* pool.ready
       const tally = makeTally()
@@ -99,14 +96,12 @@ export const redisRestart = (entry: string, o: RunOptions): Effect.Effect<Scenar
       yield* awaitFinished(tally, ids, 60_000)
       return summarize("redis restart", ids, tally, 1, started,
         `${tally.leaseRecoveries()} lease recoveries${crashReport(pool.crashed())}`)
-    }).pipe(Effect.provide(driverLayer(server)))
-  }).pipe(Effect.scoped)
+    }))
 
 /** 3. redis-server is stopped with SIGSTOP for `stallMs`, then continued. */
 export const redisStall = (entry: string, o: RunOptions & { readonly stallMs: number }): Effect.Effect<ScenarioResult> =>
-  Effect.gen(function*() {
-    const server = yield* redisServer()
-    return yield* Effect.gen(function*() {
+  withRedisServer([], (server) =>
+    Effect.gen(function*() {
       const pool = yield* workerPool(entry, server, o.workers, o.concurrency)
       yield* pool.ready
       const tally = makeTally()
@@ -120,8 +115,7 @@ export const redisStall = (entry: string, o: RunOptions & { readonly stallMs: nu
       const alive = pool.all().filter((w) => !w.hasExited()).length
       return summarize("redis stall", ids, tally, 1, started,
         `${alive}/${o.workers} workers alive, ${tally.leaseRecoveries()} lease recoveries${crashReport(pool.crashed())}`)
-    }).pipe(Effect.provide(driverLayer(server)))
-  }).pipe(Effect.scoped)
+    }))
 
 export interface CancelResult extends ScenarioResult {
   readonly latenciesMs: ReadonlyArray<number>
@@ -139,9 +133,8 @@ export const percentile = (values: ReadonlyArray<number>, p: number): number => 
  * Leases are 30 s here, so the heartbeat fallback (every 10 s) cannot be what stops them.
  */
 export const cancelRunning = (entry: string, o: { readonly jobs: number; readonly workers: number }): Effect.Effect<CancelResult> =>
-  Effect.gen(function*() {
-    const server = yield* redisServer()
-    return yield* Effect.gen(function*() {
+  withRedisServer([], (server) =>
+    Effect.gen(function*() {
       const concurrency = Math.ceil(o.jobs / o.workers) + 1
       const pool = yield* workerPool(entry, server, o.workers, concurrency, 30_000)
       yield* pool.ready
@@ -186,8 +179,7 @@ export const cancelRunning = (entry: string, o: { readonly jobs: number; readonl
         finalized: ids.filter((id) => finalized.has(id)).length,
         cancelledFailures
       }
-    }).pipe(Effect.provide(driverLayer(server)))
-  }).pipe(Effect.scoped)
+    }))
 
 export interface BadInputResult extends ScenarioResult {
   readonly invalidEntries: ReadonlyArray<string>
@@ -197,9 +189,8 @@ export interface BadInputResult extends ScenarioResult {
 
 /** 5. Garbage records and queue entries written by hand among good jobs. */
 export const badInput = (entry: string, o: { readonly jobs: number; readonly workers: number }): Effect.Effect<BadInputResult> =>
-  Effect.gen(function*() {
-    const server = yield* redisServer()
-    return yield* Effect.gen(function*() {
+  withRedisServer([], (server) =>
+    Effect.gen(function*() {
       const redis = yield* RedisClient
       const send = (...args: [string, ...Array<string>]) => redis.send(...args).pipe(Effect.orDie)
       const pool = yield* workerPool(entry, server, o.workers, 4)
@@ -225,5 +216,4 @@ export const badInput = (entry: string, o: { readonly jobs: number; readonly wor
         workerOutput: pool.all().map((w) => w.output()).join("\n"),
         crashed: pool.crashed().length
       }
-    }).pipe(Effect.provide(driverLayer(server)))
-  }).pipe(Effect.scoped)
+    }))
