@@ -4,7 +4,7 @@
  * jobs' changes, see queue/ChangeBatcher.ts), fenced by the attempt's execution id so a job
  * that lost its lease cannot write over its successor.
  */
-import { Context, Effect, Layer, type Schema } from "effect"
+import { Context, Deferred, Effect, Layer, type Schema } from "effect"
 import type { ErrorKind, JobDomain } from "../contracts/JobDomain.js"
 import {
   type EventIdentity,
@@ -16,7 +16,7 @@ import {
 import { encodeEventJson, plainEventJson } from "./EventJson.js"
 import type { JobResult } from "./JobDefinition.js"
 import { LeaseLost } from "./JobErrors.js"
-import { type ChangeKind, type JobChange, JobQueue } from "./JobQueue.js"
+import { type ChangeKind, JobQueue, type PostChange } from "./JobQueue.js"
 import type { RedisError } from "./redis/RedisError.js"
 
 export interface JobInfo {
@@ -35,13 +35,22 @@ type Publish = Effect.Effect<void, LeaseLost | RedisError>
 // Events are built from the contract constructors, so an encode failure is a bug, not an input error.
 const encode = (event: JobEventV1) => encodeEventJson(event).pipe(Effect.orDie)
 
+// Events from the contract constructors take the plain JSON path; the rest the schema encoder.
+const jsonOf = (event: JobEventV1) => {
+  const json = plainEventJson(event)
+  return json === undefined ? encode(event) : Effect.succeed(json)
+}
+
 const failedFields = (kind: ErrorKind, message: string, code: string | undefined) => [
   "status", "failed", "message", message, "error", message, "error_kind", kind, "error_code", code ?? "", "last_error", message
 ]
 
 export interface JobContextService {
   readonly info: JobInfo
-  /** Progress 0..100 (rounded and clamped), with an optional message and a light domain hint. */
+  /**
+   * Progress 0..100 (rounded and clamped), with an optional message and a light domain hint.
+   * Returns once queued (see makeJobContext); waits only when many are still on their way.
+   */
   readonly publishProgress: (progress: number, message?: string, payload?: Schema.Json) => Publish
   readonly publishCompleted: (result: JobResult) => Publish
   /** Ends the job as failed for good. */
@@ -54,13 +63,23 @@ export interface JobContextService {
   readonly release: (message: string) => Publish
 }
 
+/** Progress changes a job may have on their way before publishProgress waits for the oldest. */
+const maxProgressAhead = 16
+
 /**
- * A job's context over the change function of its domain (JobQueue.changes). Plain, so a worker
+ * A job's context over the change poster of its domain (JobQueue.changes). Plain, so a worker
  * builds one per job without an Effect program; `JobContext.make` does the lookup.
+ *
+ * Progress is pipelined: publishProgress returns once its change is queued, so a job's progress
+ * updates and its final change usually share one round trip. Changes still apply in order and
+ * fenced; a refused progress surfaces as LeaseLost from a later publish (at the latest the final
+ * change, which is itself refused then). Final changes wait for their own result.
  */
-export const makeJobContext = (apply: (change: JobChange) => Effect.Effect<boolean, RedisError>, info: JobInfo): JobContextService => {
+export const makeJobContext = (post: PostChange, info: JobInfo): JobContextService => {
   const id: EventIdentity = { domain: info.domain, job_id: info.jobId, user_id: info.userId }
   let progress = 0
+  /** Progress changes posted and not yet checked, oldest first. */
+  const ahead: Array<Deferred.Deferred<boolean, RedisError>> = []
 
   // Built only when a write is refused: an error captures a stack trace, too dear for every job.
   const lost = Effect.failSync(() => new LeaseLost({
@@ -68,23 +87,27 @@ export const makeJobContext = (apply: (change: JobChange) => Effect.Effect<boole
     executionId: info.executionId,
     message: `job ${info.jobId}: execution ${info.executionId} no longer owns the job (lease expired or cancelled)`
   }))
+  const check = (applied: Deferred.Deferred<boolean, RedisError>): Publish =>
+    Effect.flatMap(Deferred.await(applied), (ok) => ok ? Effect.void : lost)
 
-  const change = (kind: ChangeKind, event: JobEventV1, fields: ReadonlyArray<string>, runAt?: number): Publish => {
-    const send = (json: string) =>
-      Effect.flatMap(
-        apply({ kind, jobId: info.jobId, executionId: info.executionId, event: json, fields, ...(runAt === undefined ? {} : { runAt }) }),
-        (applied) => applied ? Effect.void : lost
-      )
-    // Events from the contract constructors take the plain JSON path; the rest the schema encoder.
-    const json = plainEventJson(event)
-    return json === undefined ? Effect.flatMap(encode(event), send) : send(json)
-  }
+  const postChange = (kind: ChangeKind, json: string, fields: ReadonlyArray<string>, runAt?: number) =>
+    post({ kind, jobId: info.jobId, executionId: info.executionId, event: json, fields, ...(runAt === undefined ? {} : { runAt }) })
+
+  const change = (kind: ChangeKind, event: JobEventV1, fields: ReadonlyArray<string>, runAt?: number): Publish =>
+    Effect.flatMap(jsonOf(event), (json) => check(postChange(kind, json, fields, runAt)))
+
+  const progressChange = (event: JobEventV1, fields: ReadonlyArray<string>): Publish =>
+    Effect.flatMap(jsonOf(event), (json) => {
+      ahead.push(postChange("update", json, fields))
+      const oldest = ahead.length > maxProgressAhead ? ahead.shift() : undefined
+      return oldest === undefined ? Effect.void : check(oldest)
+    })
 
   return {
     info,
     publishProgress: (value, message, payload) => {
       progress = Math.min(100, Math.max(0, Math.round(Number.isFinite(value) ? value : 0)))
-      return change("update", makeProgressEvent(id, progress, message, payload), [
+      return progressChange(makeProgressEvent(id, progress, message, payload), [
         "progress", String(progress), ...(message === undefined ? [] : ["message", message])
       ])
     },
@@ -108,8 +131,8 @@ export class JobContext extends Context.Service<JobContext, JobContextService>()
   /** The started event was emitted when the job was claimed; this publishes everything after it. */
   static readonly make = (info: JobInfo) =>
     Effect.gen(function*() {
-      const apply = yield* (yield* JobQueue).changes(info.domain)
-      return makeJobContext(apply, info)
+      const post = yield* (yield* JobQueue).changes(info.domain)
+      return makeJobContext(post, info)
     })
 
   static readonly layer = (info: JobInfo) => Layer.effect(JobContext, JobContext.make(info))

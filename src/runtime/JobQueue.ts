@@ -14,9 +14,9 @@ import { RuntimeConfig } from "./RuntimeConfig.js"
 import { loadLuaScript } from "./redis/LuaScript.js"
 import { RedisError } from "./redis/RedisError.js"
 import { type RedisReply, replyArray, replyNumber } from "./redis/RedisReply.js"
-import { type ChangeBatcher, type Claimed, type JobChange, makeChangeBatcher } from "./queue/ChangeBatcher.js"
+import { type ChangeBatcher, type Claimed, makeChangeBatcher, type PostChange } from "./queue/ChangeBatcher.js"
 
-export type { ChangeKind, Claimed, ClaimedJob, InvalidEntry, JobChange } from "./queue/ChangeBatcher.js"
+export type { ChangeKind, Claimed, ClaimedJob, InvalidEntry, JobChange, PostChange } from "./queue/ChangeBatcher.js"
 
 const scripts = {
   enqueue: loadLuaScript(import.meta.url, "enqueue-2.lua"),
@@ -90,10 +90,11 @@ export class JobQueue extends Context.Service<JobQueue, {
   /** Claims up to `max` ready jobs for a worker; each starts with a lease and its started event. */
   readonly claim: (domain: JobDomain, max: number, workerId: string) => Effect.Effect<Claimed, RedisError>
   /**
-   * The change function of a domain: applies a fenced change of a running job, false when that
-   * execution no longer owns the job. Looked up once per job, then called for each change.
+   * The change poster of a domain: queues a fenced change of a running job for the next batched
+   * call and returns at once; the Deferred completes with false when that execution no longer
+   * owns the job. Changes apply in the order posted. Looked up once per worker.
    */
-  readonly changes: (domain: JobDomain) => Effect.Effect<(change: JobChange) => Effect.Effect<boolean, RedisError>>
+  readonly changes: (domain: JobDomain) => Effect.Effect<PostChange>
   /** Renews leases; returns the ids whose lease was lost to another execution and those asked to cancel. */
   readonly extendLeases: (
     domain: JobDomain,
@@ -225,7 +226,7 @@ export class JobQueue extends Context.Service<JobQueue, {
         ),
       enqueueBulk,
       claim: (domain, max, workerId) => Effect.flatMap(batcher(domain), (b) => b.claim(workerId, max)),
-      changes: (domain) => Effect.map(batcher(domain), (b) => b.change),
+      changes: (domain) => Effect.map(batcher(domain), (b) => b.postUnsafe),
       extendLeases,
       recoverExpired,
       makeWaiter,

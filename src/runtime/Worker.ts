@@ -148,7 +148,7 @@ export const startWorker = <P, R>(
     const runJob = (job: ClaimedJob, entry: RunningJob) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
-          const ctx = makeJobContext(applyChange, {
+          const ctx = makeJobContext(postChange, {
             domain, jobId: job.jobId, userId: job.userId, queue: domain,
             executionId: job.executionId, attempt: job.attempt, maxAttempts: job.maxAttempts
           })
@@ -184,7 +184,7 @@ export const startWorker = <P, R>(
       )
 
     const waitForWork = yield* queue.makeWaiter(domain).pipe(Effect.orDie)
-    const applyChange = yield* queue.changes(domain)
+    const postChange = yield* queue.changes(domain)
 
     const claimLoop = Effect.gen(function*() {
       // Waits for one free slot, then takes every other slot free right now.

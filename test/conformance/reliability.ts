@@ -72,8 +72,12 @@ export const reliabilitySuite = (name: string, redis: Layer.Layer<RedisClient>) 
         assert.strictEqual(second.attempt, 2)
         const info = { domain: "qr", jobId, userId: 5, queue: "qr", maxAttempts: 3 } as const
         const late = yield* JobContext.make({ ...info, executionId: first.executionId, attempt: first.attempt })
+        // Progress is pipelined: the stale write is queued, refused by the fence, and reported by the next publish.
+        yield* late.publishProgress(77, "stale progress")
         const refused = yield* Effect.flip(late.publishCompleted({ resultId: "stale", resultBytes: 1 }))
         assert.strictEqual(refused._tag, "LeaseLost")
+        assert.notStrictEqual((yield* loadRecord(jobId))?.status.progress, 77)
+        assert.isFalse((yield* eventsOf(jobId)).some((e) => fieldOf(e, "message") === "stale progress"))
         const renewal = yield* queue.extendLeases("qr", [{ jobId, executionId: first.executionId }])
         assert.deepStrictEqual(renewal.lost, [jobId])
         assert.strictEqual((yield* loadRecord(jobId))?.status.status, "processing")

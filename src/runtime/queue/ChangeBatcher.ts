@@ -4,7 +4,7 @@
  * carries many jobs' changes, and with one job in flight a finished job's change and the
  * claim of its successor travel together.
  */
-import { DateTime, Effect, Queue, type Scope } from "effect"
+import { DateTime, Deferred, Effect, Queue, type Scope } from "effect"
 import type { ErrorKind, JobDomain } from "../../contracts/JobDomain.js"
 import { eventsLogKey, jobKeyPrefix, queueKeys } from "../../contracts/Keys.js"
 import { defaultEventsChannel } from "../../contracts/LifecycleEvents.js"
@@ -55,7 +55,7 @@ export interface Claimed {
 }
 
 type Pending =
-  | { readonly _tag: "Change"; readonly change: JobChange; readonly resume: (result: Effect.Effect<boolean, RedisError>) => void }
+  | { readonly _tag: "Change"; readonly change: JobChange; readonly applied: Deferred.Deferred<boolean, RedisError> }
   | {
     readonly _tag: "Claim"
     readonly workerId: string
@@ -63,9 +63,15 @@ type Pending =
     readonly resume: (result: Effect.Effect<Claimed, RedisError>) => void
   }
 
+/**
+ * Queues a change for the next call and returns at once (a side effect, hence unsafe). The
+ * Deferred tells whether it was applied: false when the job no longer runs under that execution.
+ * Changes are applied in the order they were posted.
+ */
+export type PostChange = (change: JobChange) => Deferred.Deferred<boolean, RedisError>
+
 export interface ChangeBatcher {
-  /** Applies a change; false when the job no longer runs under that execution. */
-  readonly change: (change: JobChange) => Effect.Effect<boolean, RedisError>
+  readonly postUnsafe: PostChange
   readonly claim: (workerId: string, max: number) => Effect.Effect<Claimed, RedisError>
 }
 
@@ -111,6 +117,11 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
     const header = [jobKeyPrefix(domain), domain, defaultEventsChannel(domain), String(settings.eventsMaxLen)]
     const pending = yield* Queue.unbounded<Pending>()
 
+    const answer = (item: Pending, failure: Effect.Effect<never, RedisError>) => {
+      if (item._tag === "Change") Deferred.doneUnsafe(item.applied, failure)
+      else item.resume(failure)
+    }
+
     const send = (batch: ReadonlyArray<Pending>) =>
       Effect.gen(function*() {
         const claims: Array<string> = []
@@ -136,7 +147,7 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
         let c = 0
         for (const item of batch) {
           if (item._tag === "Change") {
-            item.resume(Effect.succeed(applied[a++] === 1))
+            Deferred.doneUnsafe(item.applied, Effect.succeed(applied[a++] === 1))
           } else {
             const result = parseClaimed(claimed[c++] ?? null)
             item.resume(result === undefined ? Effect.fail(unexpected(reply)) : Effect.succeed(result))
@@ -144,7 +155,7 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
         }
       }).pipe(
         // A failed call fails every change and claim it carried; their callers decide what to do.
-        Effect.catch((error) => Effect.sync(() => batch.forEach((item) => item.resume(Effect.fail(error)))))
+        Effect.catch((error) => Effect.sync(() => batch.forEach((item) => answer(item, Effect.fail(error)))))
       )
 
     // One call on the wire at a time: whatever arrives meanwhile forms the next batch.
@@ -162,15 +173,17 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
       Queue.clear(pending).pipe(Effect.flatMap((rest) =>
         Effect.sync(() => {
           const closed = new RedisError({ op: "script apply", message: "the runtime is shutting down" })
-          for (const item of rest) item.resume(Effect.fail(closed))
+          for (const item of rest) answer(item, Effect.fail(closed))
         })
       ))
     )
 
     return {
-      change: (change) => Effect.callback<boolean, RedisError>((resume) => {
-        Queue.offerUnsafe(pending, { _tag: "Change", change, resume })
-      }),
+      postUnsafe: (change) => {
+        const applied = Deferred.makeUnsafe<boolean, RedisError>()
+        Queue.offerUnsafe(pending, { _tag: "Change", change, applied })
+        return applied
+      },
       claim: (workerId, max) => Effect.callback<Claimed, RedisError>((resume) => {
         Queue.offerUnsafe(pending, { _tag: "Claim", workerId, max, resume })
       })
