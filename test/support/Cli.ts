@@ -11,11 +11,17 @@ export interface CliResult {
   readonly stderr: string
 }
 
-const cli = (args: ReadonlyArray<string>) => ["--import", "tsx", "src/main.ts", ...args]
+/** The sources through tsx, or a built bundle (scripts/build.ts) run by plain node. */
+export type CliEntry = { readonly _tag: "Sources" } | { readonly _tag: "Bundle"; readonly file: string }
 
-export const runCli = (args: ReadonlyArray<string>, env: Record<string, string>, timeoutMs = 30_000): Promise<CliResult> =>
+const sources: CliEntry = { _tag: "Sources" }
+
+const cli = (args: ReadonlyArray<string>, entry: CliEntry) =>
+  entry._tag === "Sources" ? ["--import", "tsx", "src/main.ts", ...args] : [entry.file, ...args]
+
+export const runCli = (args: ReadonlyArray<string>, env: Record<string, string>, timeoutMs = 30_000, entry: CliEntry = sources): Promise<CliResult> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, cli(args), { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, cli(args, entry), { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (d: Buffer) => { stdout += d.toString() })
@@ -37,8 +43,8 @@ export interface LongRunning {
   readonly stop: (signal?: NodeJS.Signals) => Promise<number | null>
 }
 
-export const startCli = (args: ReadonlyArray<string>, env: Record<string, string>): LongRunning => {
-  const child = spawn(process.execPath, cli(args), { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+export const startCli = (args: ReadonlyArray<string>, env: Record<string, string>, entry: CliEntry = sources): LongRunning => {
+  const child = spawn(process.execPath, cli(args, entry), { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
   let output = ""
   child.stdout?.on("data", (d: Buffer) => { output += d.toString() })
   child.stderr?.on("data", (d: Buffer) => { output += d.toString() })
