@@ -3,7 +3,14 @@ import { type ChildProcess, fork } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { decodeFromWorker, encodeWorkerSpec, type ToWorker, wallClockMs, type WorkerSpec } from "./protocol.js"
 
-const entry = fileURLToPath(new URL("./worker.ts", import.meta.url))
+/** bench/queue/worker.ts itself; run through tsx, or bundled (scripts/build.ts) and run by plain node. */
+export const workerSource = fileURLToPath(new URL("./worker.ts", import.meta.url))
+
+/** The worker program: its bundle (plain node), or `workerSource` through tsx. */
+export interface WorkerEntry {
+  readonly file: string
+  readonly viaTsx: boolean
+}
 
 export interface StoppedWorker {
   readonly count: number
@@ -20,11 +27,10 @@ export interface WorkerProcess {
 }
 
 /** `cpuProfileDir` turns on `--cpu-prof` for the child, writing its profile there. */
-export const startWorkerProcess = (spec: WorkerSpec, cpuProfileDir?: string): Promise<WorkerProcess> =>
+export const startWorkerProcess = (spec: WorkerSpec, entry: WorkerEntry, cpuProfileDir?: string): Promise<WorkerProcess> =>
   new Promise((resolve, reject) => {
-    const bundle = process.env["BENCH_WORKER_BUNDLE"]
-    const execArgv = [...(bundle === undefined ? ["--import", "tsx"] : []), ...(cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir])]
-    const child: ChildProcess = fork(bundle ?? entry, [encodeWorkerSpec(spec)], { execArgv, stdio: ["ignore", "ignore", "inherit", "ipc"] })
+    const execArgv = [...(entry.viaTsx ? ["--import", "tsx"] : []), ...(cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir])]
+    const child: ChildProcess = fork(entry.file, [encodeWorkerSpec(spec)], { execArgv, stdio: ["ignore", "ignore", "inherit", "ipc"] })
     let count = 0
     let at = 0
     let onStopped: ((stopped: StoppedWorker) => void) | undefined

@@ -11,8 +11,14 @@
  *   BENCH_CONCURRENCY=1,16,64   BENCH_PROGRESS=0,2,10
  *   BENCH_LATENCY_JOBS=2000 BENCH_LATENCY_RATE=500 BENCH_LATENCY_WARMUP=500
  *   BENCH_CPU_PROF=dir     write --cpu-prof profiles of our worker processes to dir
+ *   BENCH_WORKER_TSX=1     run the worker processes from source through tsx instead of the bundle
+ *
+ * Worker processes run from a bundle of bench/queue/worker.ts built at the start (scripts/build.ts,
+ * packages external), as a production worker runs from `npm run build`'s; all three systems alike.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { buildBundle } from "../../scripts/build.js"
 import { startRedisServer } from "../../test/support/RedisServer.js"
 import { cpus, loadavg } from "node:os"
 import { Schema } from "effect"
@@ -20,6 +26,7 @@ import { SystemName } from "./protocol.js"
 import { RedisStats } from "./RedisStats.js"
 import { markdownTable, ratio, summarize, type Summary, withSpread } from "./report.js"
 import { runLatency, runThroughput, type LatencyResult, type Target, type ThroughputResult } from "./workloads.js"
+import { type WorkerEntry, workerSource } from "./WorkerProcess.js"
 
 const env = (name: string, fallback: string): string => process.env[name]?.trim() || fallback
 const intList = (name: string, fallback: string) => env(name, fallback).split(",").map((v) => Number.parseInt(v, 10))
@@ -36,6 +43,15 @@ const latencyRate = Number.parseInt(env("BENCH_LATENCY_RATE", "500"), 10)
 const latencyWarmup = Number.parseInt(env("BENCH_LATENCY_WARMUP", "500"), 10)
 const scaleWorkers = [1, 2, 4]
 const cpuProfileDir = process.env["BENCH_CPU_PROF"]
+const workerViaTsx = env("BENCH_WORKER_TSX", "0") === "1"
+
+const prepareWorkerEntry = async (): Promise<WorkerEntry> => {
+  if (workerViaTsx) return { file: workerSource, viaTsx: true }
+  // Inside the project, so the bundle's external packages resolve from its node_modules.
+  const file = fileURLToPath(new URL("../../node_modules/.cache/bench-worker/worker.mjs", import.meta.url))
+  await buildBundle(workerSource, file)
+  return { file, viaTsx: false }
+}
 
 /** Runs `once` for every system, `repeats` times, interleaved so drift hits all systems alike. */
 const repeated = async <T extends object>(label: string, once: (system: SystemName) => Promise<T>) => {
@@ -57,6 +73,7 @@ const repeated = async <T extends object>(label: string, once: (system: SystemNa
 const summarizeField = <T extends object>(runs: ReadonlyArray<T>, pick: (t: T) => number): Summary => summarize(runs.map(pick))
 
 const main = async () => {
+  const workerEntry = await prepareWorkerEntry()
   const server = await startRedisServer()
   // An interrupted run still stops its redis-server (workers exit when the IPC channel closes).
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -68,14 +85,14 @@ const main = async () => {
     })
   }
   const stats = await RedisStats.connect(server.url)
-  const target: Target = cpuProfileDir === undefined ? { redisUrl: server.url, stats } : { redisUrl: server.url, stats, cpuProfileDir }
+  const target: Target = cpuProfileDir === undefined ? { redisUrl: server.url, stats, workerEntry } : { redisUrl: server.url, stats, workerEntry, cpuProfileDir }
   const startedAt = new Date()
   const results: Record<string, unknown> = {
     startedAt: startedAt.toISOString(),
     machine: { cpus: cpus().length, node: process.version, redis: await stats.version() },
     /** Other work on the machine skews absolute figures; ratios within one run are what count. */
     loadAverageAtStart: loadavg(),
-    settings: { jobs, repeats, systems, concurrencies, progresses, latencyJobs, latencyRate, latencyWarmup }
+    settings: { jobs, repeats, systems, concurrencies, progresses, latencyJobs, latencyRate, latencyWarmup, workerViaTsx }
   }
   const output: Array<string> = []
   const dir = new URL("../results/", import.meta.url)

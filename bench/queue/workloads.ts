@@ -5,7 +5,7 @@
  */
 import { type SystemName, wallClockMs } from "./protocol.js"
 import type { RedisStats } from "./RedisStats.js"
-import { sleep, startWorkerProcess, waitUntil } from "./WorkerProcess.js"
+import { sleep, startWorkerProcess, waitUntil, type WorkerEntry } from "./WorkerProcess.js"
 import { beeQueueProducer } from "./systems/beeQueue.js"
 import { bullmqProducer } from "./systems/bullmq.js"
 import { oursProducer } from "./systems/ours.js"
@@ -14,6 +14,7 @@ import type { Producer } from "./systems/System.js"
 export interface Target {
   readonly redisUrl: string
   readonly stats: RedisStats
+  readonly workerEntry: WorkerEntry
   /** Directory for `--cpu-prof` output of our workers, when profiling. */
   readonly cpuProfileDir?: string
 }
@@ -51,7 +52,7 @@ export const runThroughput = async (target: Target, system: SystemName, work: Th
   await target.stats.reset()
   const spec = { system, redisUrl: target.redisUrl, queue: queueName, concurrency: work.concurrency, progress: work.progress, recordStart: false }
   const profileDir = system === "ours" ? target.cpuProfileDir : undefined
-  const workers = await Promise.all(Array.from({ length: work.workers }, () => startWorkerProcess(spec, profileDir)))
+  const workers = await Promise.all(Array.from({ length: work.workers }, () => startWorkerProcess(spec, target.workerEntry, profileDir)))
   const producer = await makeProducer(system, target.redisUrl)
   const payloads = Array.from({ length: work.jobs }, () => ({ t: 0 }))
 
@@ -104,7 +105,7 @@ export const percentile = (values: ReadonlyArray<number>, p: number): number => 
 export const runLatency = async (target: Target, system: SystemName, jobs: number, perSec: number, warmup: number): Promise<LatencyResult> => {
   await target.stats.reset()
   const spec = { system, redisUrl: target.redisUrl, queue: queueName, concurrency: 16, progress: 0, recordStart: true }
-  const worker = await startWorkerProcess(spec)
+  const worker = await startWorkerProcess(spec, target.workerEntry)
   worker.go()
   const producer = await makeProducer(system, target.redisUrl)
   const completedAt = new Map<string, number>()
