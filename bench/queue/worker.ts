@@ -43,6 +43,7 @@ const main = async () => {
   let cpuAtGo = process.cpuUsage()
   // Reports progress in batches: one IPC message per job would cost the worker more than the job.
   const reporter = setInterval(() => {
+    consumer.poll?.()
     peakRss = Math.max(peakRss, process.memoryUsage.rss())
     if (completed !== lastReported) {
       lastReported = completed
@@ -60,6 +61,7 @@ const main = async () => {
       return
     }
     clearInterval(reporter)
+    consumer.poll?.()
     peakRss = Math.max(peakRss, process.memoryUsage.rss())
     const cpu = process.cpuUsage(cpuAtGo)
     const cpuMs = (cpu.user + cpu.system) / 1000

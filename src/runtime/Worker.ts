@@ -96,10 +96,9 @@ export const startWorker = <P, R>(
     const settle = (ctx: JobContextService, job: ClaimedJob, exit: Exit.Exit<JobResult, JobFailure>, entry: RunningJob) =>
       Effect.gen(function*() {
         const reason = entry.reason
-        // The slot is free from here on. Yielding once lets the claim loop ask for its next job
-        // first, so that claim goes out in the same call as this job's final change.
+        // The slot is free from here on: the claim loop, woken by it, asks for the next job before
+        // the batcher takes its next call, so that claim goes out with this job's final change.
         yield* freeSlot(entry)
-        yield* Effect.yieldNow
         if (Exit.isSuccess(exit)) {
           yield* ctx.publishCompleted(exit.value)
           yield* Metric.update(jobMetrics.completed, 1)
@@ -205,7 +204,8 @@ export const startWorker = <P, R>(
       Effect.catch((error) =>
         Effect.logWarning(`worker loop: ${error.message}; retrying`).pipe(Effect.andThen(Effect.sleep("200 millis")))
       ),
-      Effect.forever
+      // Every round waits for a slot and on Redis, so the loop needs no yield of its own.
+      Effect.forever({ disableYield: true })
     )
 
     const stopJob = (jobId: string, reason: StopReason) =>

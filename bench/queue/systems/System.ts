@@ -26,6 +26,8 @@ export interface Consumer {
   readonly start: () => Promise<void>
   /** Stops and closes connections. */
   readonly stop: () => Promise<void>
+  /** Called on every report tick (5 ms), by systems that read their completions instead of being told. */
+  readonly poll?: () => void
 }
 
 export interface WorkerSettings {

@@ -4,7 +4,7 @@
  * carries many jobs' changes, and with one job in flight a finished job's change and the
  * claim of its successor travel together.
  */
-import { DateTime, Deferred, Effect, Queue, type Scope } from "effect"
+import { Clock, Deferred, Effect, Queue, type Scope } from "effect"
 import type { ErrorKind, JobDomain } from "../../contracts/JobDomain.js"
 import { eventsLogKey, jobKeyPrefix, queueKeys } from "../../contracts/Keys.js"
 import { defaultEventsChannel } from "../../contracts/LifecycleEvents.js"
@@ -134,7 +134,7 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
             changes.push(c.kind, c.jobId, c.executionId, c.event, String(c.runAt ?? 0), String(c.fields.length / 2), ...c.fields)
           }
         }
-        const updatedAt = DateTime.formatIso(yield* DateTime.now)
+        const updatedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
         const reply = yield* redis.eval(script, scriptKeys, [
           ...header, updatedAt, String(settings.leaseMs), String(settings.retentionMs), String(claims.length / 2),
           ...claims, ...changes
@@ -165,7 +165,8 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
       yield* Effect.yieldNow
       const more = first.length < maxBatch ? yield* Queue.takeBetween(pending, 0, maxBatch - first.length) : []
       yield* send(more.length === 0 ? first : [...first, ...more])
-    }).pipe(Effect.forever)
+      // Every round waits on the queue or on Redis, so the loop needs no yield of its own.
+    }).pipe(Effect.forever({ disableYield: true }))
 
     yield* Effect.forkScoped(sender)
     // Whatever is still queued when the runtime closes is answered, so no caller waits forever.
