@@ -170,6 +170,33 @@ export const reliabilityQueueTests = (redis: Layer.Layer<RedisClient>) => {
         yield* waitForStatus(second.jobId, "completed")
       })))
 
+    it.live("a queue key of the wrong type is renamed aside and reported by the claim that meets it", () =>
+      run(Effect.gen(function*() {
+        const queue = yield* JobQueue
+        const reported = (claimed: { readonly invalid: ReadonlyArray<{ readonly entry: string; readonly reason: string }> }) =>
+          claimed.invalid.map((i) => `${i.entry}: ${i.reason}`).join("\n")
+        yield* send("SET", "qr:queue:wait", "w")
+        yield* send("SET", "qr:queue:delayed", "d")
+        const first = yield* queue.claim("qr", 1, "w1")
+        assert.deepStrictEqual(first.jobs, [])
+        assert.include(reported(first), "qr:queue:wait: qr:queue:wait was a string, not a list; renamed to qr:queue:wait:corrupt:")
+        assert.include(reported(first), "qr:queue:delayed: qr:queue:delayed was a string, not a zset; renamed to qr:queue:delayed:corrupt:")
+
+        yield* send("SET", "qr:queue:invalid", "i")
+        yield* send("LPUSH", "qr:queue:wait", "ghost")
+        const second = yield* queue.claim("qr", 1, "w1")
+        assert.include(reported(second), "qr:queue:invalid: qr:queue:invalid was a string, not a list; renamed to qr:queue:invalid:corrupt:")
+        assert.include(reported(second), "ghost: no record at qr:job:ghost")
+        const invalid = (replyArray(yield* send("LRANGE", "qr:queue:invalid", "0", "-1")) ?? []).map(String)
+        assert.deepStrictEqual(invalid, ["ghost\tno record at qr:job:ghost"])
+
+        // Nothing was lost on the way: the next job is claimed as usual.
+        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } })
+        const third = yield* queue.claim("qr", 1, "w1")
+        assert.deepStrictEqual(third.jobs.map((j) => j.jobId), [jobId])
+        assert.deepStrictEqual(third.invalid, [])
+      })))
+
     it.live("enqueue refuses a bad retry policy with the reason", () =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue

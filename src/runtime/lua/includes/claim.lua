@@ -14,22 +14,20 @@
 local function claim_jobs(keys, prefix, max, lease, worker, updated_at, domain, channel, maxlen, now, claimed, invalid)
   local started_head = '{"type":' .. json_quote(domain .. '.job.started.v1') .. ',"domain":' .. json_quote(domain) .. ',"job_id":'
   local started_tail = ',"queue":' .. json_quote(domain) .. '}'
-  for i, expected in ipairs({ 'list', 'zset', 'zset', 'list' }) do
-    local problem = guard_type(keys[i], expected, now)
-    if problem then
-      invalid[#invalid + 1] = keys[i]
-      invalid[#invalid + 1] = problem
-    end
+  -- A queue key of the wrong type is found by the command that fails on it, not by a TYPE per call.
+  local function report(key, problem)
+    invalid[#invalid + 1] = key
+    invalid[#invalid + 1] = problem
   end
 
-  local due = redis.call('ZRANGEBYSCORE', keys[3], '-inf', now, 'LIMIT', 0, 1000)
+  local due = call_guarded(report, keys[3], 'zset', now, 'ZRANGEBYSCORE', keys[3], '-inf', now, 'LIMIT', 0, 1000)
   for _, id in ipairs(due) do
     redis.call('ZREM', keys[3], id)
-    redis.call('LPUSH', keys[1], id)
+    call_guarded(report, keys[1], 'list', now, 'LPUSH', keys[1], id)
   end
 
   local function set_aside(entry, reason)
-    redis.call('LPUSH', keys[4], entry .. '\t' .. reason)
+    call_guarded(report, keys[4], 'list', now, 'LPUSH', keys[4], entry .. '\t' .. reason)
     redis.call('LTRIM', keys[4], 0, 9999)
     invalid[#invalid + 1] = entry
     invalid[#invalid + 1] = reason
@@ -37,7 +35,7 @@ local function claim_jobs(keys, prefix, max, lease, worker, updated_at, domain, 
 
   local count = 0
   while count < max do
-    local id = redis.call('RPOP', keys[1])
+    local id = call_guarded(report, keys[1], 'list', now, 'RPOP', keys[1])
     if not id then break end
     local key = prefix .. id
     -- One read for a good record; the key's type is looked up only to explain a bad one.
@@ -63,7 +61,7 @@ local function claim_jobs(keys, prefix, max, lease, worker, updated_at, domain, 
           local message = attempt > 1 and ('started (attempt ' .. attempt .. ' of ' .. max_attempts .. ')') or 'started'
           redis.call('HSET', key, 'status', 'processing', 'attempt', attempt, 'execution_id', execution, 'worker', worker,
             'updated_at', updated_at, 'next_run_at', '', 'message', message)
-          redis.call('ZADD', keys[2], now + lease, id)
+          call_guarded(report, keys[2], 'zset', now, 'ZADD', keys[2], now + lease, id)
           local user_id = tonumber(fields[2])
           if user_id and user_id == math.floor(user_id) and math.abs(user_id) < 1e15 then
             emit(keys[5], maxlen, channel,

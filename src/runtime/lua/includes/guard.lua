@@ -16,3 +16,19 @@ local function guard_type(key, expected, now)
   end
   return key .. ' was a ' .. kind .. ', not a ' .. expected .. '; renamed to ' .. aside
 end
+
+-- Runs one command on a queue key, checking the key's type only when the command fails: a key
+-- of the wrong type is set aside (guard_type), reported through `report(key, problem)`, and the
+-- command runs again on the now empty key. Any other error is raised as it is.
+local function call_guarded(report, key, expected, now, ...)
+  local reply = redis.pcall(...)
+  if type(reply) == 'table' and reply.err then
+    local problem = guard_type(key, expected, now)
+    if not problem then
+      error(reply.err)
+    end
+    report(key, problem)
+    return redis.call(...)
+  end
+  return reply
+end
