@@ -2,7 +2,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, type Layer, Option } from "effect"
 import { listDeadLetter, requeueDeadLetter, retryJob, showDeadLetter } from "../../src/runtime/DeadLetter.js"
-import { JobQueue } from "../../src/runtime/JobQueue.js"
+import { type Claimed, JobQueue } from "../../src/runtime/JobQueue.js"
 import { RedisClient } from "../../src/runtime/RedisClient.js"
 import { RuntimeConfig } from "../../src/runtime/RuntimeConfig.js"
 import { addSchedule, enqueueDue, listSchedules, occurrences, removeSchedule, repeatJobId, runScheduler } from "../../src/runtime/Schedules.js"
@@ -15,6 +15,8 @@ const send = (command: string, ...args: Array<string>) =>
   Effect.gen(function*() {
     return yield* (yield* RedisClient).send(command, ...args)
   })
+
+const reported = (claimed: Claimed) => claimed.invalid.map((i) => `${i.entry}: ${i.reason}`).join("\n")
 
 export const reliabilityQueueTests = (redis: Layer.Layer<RedisClient>) => {
   const run = makeRun(redis, RuntimeConfig.layerWith({ leaseMs: 300, defaultBackoffMs: 20, retentionMs: 0 }))
@@ -173,8 +175,6 @@ export const reliabilityQueueTests = (redis: Layer.Layer<RedisClient>) => {
     it.live("a queue key of the wrong type is renamed aside and reported by the claim that meets it", () =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
-        const reported = (claimed: { readonly invalid: ReadonlyArray<{ readonly entry: string; readonly reason: string }> }) =>
-          claimed.invalid.map((i) => `${i.entry}: ${i.reason}`).join("\n")
         yield* send("SET", "qr:queue:wait", "w")
         yield* send("SET", "qr:queue:delayed", "d")
         const first = yield* queue.claim("qr", 1, "w1")
