@@ -93,8 +93,12 @@ export const makeJobContext = (post: PostChange, info: JobInfo): JobContextServi
   const postChange = (kind: ChangeKind, json: string, fields: ReadonlyArray<string>, runAt?: number) =>
     post({ kind, jobId: info.jobId, executionId: info.executionId, event: json, fields, ...(runAt === undefined ? {} : { runAt }) })
 
-  const change = (kind: ChangeKind, event: JobEventV1, fields: ReadonlyArray<string>, runAt?: number): Publish =>
-    Effect.flatMap(jsonOf(event), (json) => check(postChange(kind, json, fields, runAt)))
+  const change = (kind: ChangeKind, event: JobEventV1, fields: ReadonlyArray<string>, runAt?: number): Publish => {
+    const json = plainEventJson(event)
+    return json === undefined
+      ? Effect.flatMap(encode(event), (encoded) => check(postChange(kind, encoded, fields, runAt)))
+      : Effect.suspend(() => check(postChange(kind, json, fields, runAt)))
+  }
 
   const progressChange = (event: JobEventV1, fields: ReadonlyArray<string>): Publish =>
     Effect.flatMap(jsonOf(event), (json) => {

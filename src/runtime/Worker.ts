@@ -86,19 +86,20 @@ export const startWorker = <P, R>(
     // One token per free slot: the claim loop takes as many as are free and claims that many jobs.
     const slots = yield* Queue.bounded<true>(concurrency)
     yield* Queue.offerAll(slots, Array.from({ length: concurrency }, () => true as const))
-    const freeSlot = (entry: RunningJob) =>
-      Effect.suspend(() => {
-        if (entry.slotFreed) return Effect.void
-        entry.slotFreed = true
-        return Queue.offer(slots, true)
-      })
+    // Plain, so freeing a slot costs a job no Effect operations: the queue holds `concurrency`
+    // tokens and a slot is given back once.
+    const freeSlot = (entry: RunningJob) => {
+      if (entry.slotFreed) return
+      entry.slotFreed = true
+      Queue.offerUnsafe(slots, true)
+    }
 
     const settle = (ctx: JobContextService, job: ClaimedJob, exit: Exit.Exit<JobResult, JobFailure>, entry: RunningJob) =>
       Effect.gen(function*() {
         const reason = entry.reason
         // The slot is free from here on: the claim loop, woken by it, asks for the next job before
         // the batcher takes its next call, so that claim goes out with this job's final change.
-        yield* freeSlot(entry)
+        freeSlot(entry)
         if (Exit.isSuccess(exit)) {
           yield* ctx.publishCompleted(exit.value)
           yield* Metric.update(jobMetrics.completed, 1)
@@ -146,14 +147,13 @@ export const startWorker = <P, R>(
     // and the settling after it cannot be interrupted, so a stopped job is always accounted for.
     const runJob = (job: ClaimedJob, entry: RunningJob) =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function*() {
+        Effect.suspend(() => {
           const ctx = makeJobContext(postChange, {
             domain, jobId: job.jobId, userId: job.userId, queue: domain,
             executionId: job.executionId, attempt: job.attempt, maxAttempts: job.maxAttempts
           })
           const started = Date.now()
-          yield* Metric.update(jobMetrics.started, 1)
-          yield* Effect.ensuring(
+          return Effect.ensuring(
             Effect.gen(function*() {
               // The started event was emitted by the claim itself (see queue/ChangeBatcher.ts).
               if (!Number.isSafeInteger(job.userId)) {
@@ -169,10 +169,11 @@ export const startWorker = <P, R>(
               const exit = yield* Effect.exit(restore(definition.run(payload.success).pipe(Effect.provideService(JobContext, ctx))))
               yield* settle(ctx, job, exit, entry)
             }),
-            Effect.sync(() => running.delete(job.jobId)).pipe(
-              Effect.andThen(freeSlot(entry)),
-              Effect.andThen(Metric.update(jobMetrics.durationMs, Date.now() - started))
-            )
+            Effect.suspend(() => {
+              running.delete(job.jobId)
+              freeSlot(entry)
+              return Metric.update(jobMetrics.durationMs, Date.now() - started)
+            })
           )
         })
       ).pipe(
@@ -192,6 +193,8 @@ export const startWorker = <P, R>(
       for (const bad of claimed.invalid) {
         yield* Effect.logError(`set aside unreadable queue entry "${bad.entry}": ${bad.reason}`).pipe(Effect.annotateLogs({ domain }))
       }
+      // Counted per claim rather than per job: one metric update for the whole batch.
+      if (claimed.jobs.length > 0) yield* Metric.update(jobMetrics.started, claimed.jobs.length)
       const unused = free - claimed.jobs.length
       if (unused > 0) yield* Queue.offerAll(slots, Array.from({ length: unused }, () => true as const))
       for (const job of claimed.jobs) {
