@@ -32,13 +32,14 @@ export interface JobInfo {
 
 type Publish = Effect.Effect<void, LeaseLost | RedisError>
 
-// Events are built from the contract constructors, so an encode failure is a bug, not an input error.
-const encode = (event: JobEventV1) => encodeEventJson(event).pipe(Effect.orDie)
-
-// Events from the contract constructors take the plain JSON path; the rest the schema encoder.
-const jsonOf = (event: JobEventV1) => {
+/**
+ * Runs `use` with the event's wire JSON: the plain path for events the fast check vouches for,
+ * the schema encoder for the rest. Events come from the contract constructors, so an encode
+ * failure is a bug, not an input error.
+ */
+const withEventJson = <A, E>(event: JobEventV1, use: (json: string) => Effect.Effect<A, E>): Effect.Effect<A, E> => {
   const json = plainEventJson(event)
-  return json === undefined ? encode(event) : Effect.succeed(json)
+  return json === undefined ? Effect.flatMap(Effect.orDie(encodeEventJson(event)), use) : Effect.suspend(() => use(json))
 }
 
 const failedFields = (kind: ErrorKind, message: string, code: string | undefined) => [
@@ -93,15 +94,11 @@ export const makeJobContext = (post: PostChange, info: JobInfo): JobContextServi
   const postChange = (kind: ChangeKind, json: string, fields: ReadonlyArray<string>, runAt?: number) =>
     post({ kind, jobId: info.jobId, executionId: info.executionId, event: json, fields, ...(runAt === undefined ? {} : { runAt }) })
 
-  const change = (kind: ChangeKind, event: JobEventV1, fields: ReadonlyArray<string>, runAt?: number): Publish => {
-    const json = plainEventJson(event)
-    return json === undefined
-      ? Effect.flatMap(encode(event), (encoded) => check(postChange(kind, encoded, fields, runAt)))
-      : Effect.suspend(() => check(postChange(kind, json, fields, runAt)))
-  }
+  const change = (kind: ChangeKind, event: JobEventV1, fields: ReadonlyArray<string>, runAt?: number): Publish =>
+    withEventJson(event, (json) => check(postChange(kind, json, fields, runAt)))
 
   const progressChange = (event: JobEventV1, fields: ReadonlyArray<string>): Publish =>
-    Effect.flatMap(jsonOf(event), (json) => {
+    withEventJson(event, (json) => {
       ahead.push(postChange("update", json, fields))
       const oldest = ahead.length > maxProgressAhead ? ahead.shift() : undefined
       return oldest === undefined ? Effect.void : check(oldest)

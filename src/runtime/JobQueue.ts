@@ -13,7 +13,7 @@ import { RedisClient } from "./RedisClient.js"
 import { RuntimeConfig } from "./RuntimeConfig.js"
 import { loadLuaScript } from "./redis/LuaScript.js"
 import { RedisError } from "./redis/RedisError.js"
-import { type RedisReply, replyArray, replyNumber } from "./redis/RedisReply.js"
+import { replyArray, replyNumber } from "./redis/RedisReply.js"
 import { type ChangeBatcher, type Claimed, makeChangeBatcher, type PostChange } from "./queue/ChangeBatcher.js"
 
 export type { ChangeKind, Claimed, ClaimedJob, InvalidEntry, JobChange, PostChange } from "./queue/ChangeBatcher.js"
@@ -75,8 +75,7 @@ export interface QueueCounts {
 
 const jobIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/
 
-const unexpected = (op: string, reply: RedisReply) =>
-  new RedisError({ op, message: `redis ${op} returned an unexpected reply: ${JSON.stringify(reply).slice(0, 200)}` })
+const unexpected = RedisError.unexpectedReply
 
 const nowIso = DateTime.now.pipe(Effect.map(DateTime.formatIso))
 

@@ -60,7 +60,7 @@ type Pending =
     readonly _tag: "Claim"
     readonly workerId: string
     readonly max: number
-    readonly resume: (result: Effect.Effect<Claimed, RedisError>) => void
+    readonly claimed: Deferred.Deferred<Claimed, RedisError>
   }
 
 /**
@@ -104,8 +104,7 @@ const parseClaimed = (reply: RedisReply): Claimed | undefined => {
   return { jobs, invalid }
 }
 
-const unexpected = (reply: RedisReply) =>
-  new RedisError({ op: "script apply", message: `redis script apply returned an unexpected reply: ${JSON.stringify(reply).slice(0, 200)}` })
+const unexpected = (reply: RedisReply) => RedisError.unexpectedReply("script apply", reply)
 
 /** Starts the batcher of one domain over apply-6.lua; its sender runs until the scope closes. */
 export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.Effect<ChangeBatcher, never, RedisClient | RuntimeConfig | Scope.Scope> =>
@@ -117,10 +116,8 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
     const header = [jobKeyPrefix(domain), domain, defaultEventsChannel(domain), String(settings.eventsMaxLen)]
     const pending = yield* Queue.unbounded<Pending>()
 
-    const answer = (item: Pending, failure: Effect.Effect<never, RedisError>) => {
-      if (item._tag === "Change") Deferred.doneUnsafe(item.applied, failure)
-      else item.resume(failure)
-    }
+    const answer = (item: Pending, failure: Effect.Effect<never, RedisError>) =>
+      item._tag === "Change" ? Deferred.doneUnsafe(item.applied, failure) : Deferred.doneUnsafe(item.claimed, failure)
 
     const send = (batch: ReadonlyArray<Pending>) =>
       Effect.gen(function*() {
@@ -150,7 +147,7 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
             Deferred.doneUnsafe(item.applied, Effect.succeed(applied[a++] === 1))
           } else {
             const result = parseClaimed(claimed[c++] ?? null)
-            item.resume(result === undefined ? Effect.fail(unexpected(reply)) : Effect.succeed(result))
+            Deferred.doneUnsafe(item.claimed, result === undefined ? Effect.fail(unexpected(reply)) : Effect.succeed(result))
           }
         }
       }).pipe(
@@ -185,8 +182,11 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
         Queue.offerUnsafe(pending, { _tag: "Change", change, applied })
         return applied
       },
-      claim: (workerId, max) => Effect.callback<Claimed, RedisError>((resume) => {
-        Queue.offerUnsafe(pending, { _tag: "Claim", workerId, max, resume })
-      })
+      claim: (workerId, max) =>
+        Effect.suspend(() => {
+          const claimed = Deferred.makeUnsafe<Claimed, RedisError>()
+          Queue.offerUnsafe(pending, { _tag: "Claim", workerId, max, claimed })
+          return Deferred.await(claimed)
+        })
     }
   })
