@@ -12,6 +12,10 @@ const shutdownMarginMs = 5_000
 export const workerCommand = Command.make("worker", {
   domain: domainFlag,
   concurrency: Flag.Int("concurrency").pipe(Flag.withDescription("Jobs run at once"), Flag.withDefault(4)),
+  lanes: Flag.Int("lanes").pipe(
+    Flag.withDescription("Independent streams of batched Redis calls the slots are split over (default 2 from concurrency 8 up, else 1)"),
+    Flag.optional
+  ),
   graceMs: Flag.Int("grace-ms").pipe(
     Flag.withDescription("On SIGINT/SIGTERM, how long running jobs may finish before they are handed back"),
     Flag.withDefault(10_000)
@@ -24,12 +28,12 @@ export const workerCommand = Command.make("worker", {
     Flag.withDescription("Address for --http-port (0.0.0.0 for probes from outside the host)"),
     Flag.withDefault("127.0.0.1")
   )
-}, ({ domain, concurrency, graceMs, httpPort, httpHost }) =>
+}, ({ domain, concurrency, lanes, graceMs, httpPort, httpHost }) =>
   Effect.gen(function*() {
     const job = yield* findJob(domain)
     // The emitter's drop counter starts at 0 too, so a scrape shows it before the first drop.
     yield* Metric.update(droppedMetrics, 0).pipe(Effect.provideService(Metric.CurrentMetricAttributes, { domain }))
-    const worker = yield* job.startWorker({ concurrency, graceMs })
+    const worker = yield* job.startWorker({ concurrency, graceMs, ...(Option.isSome(lanes) ? { lanes: lanes.value } : {}) })
     // Every worker enqueues its domain's repeatable jobs; their ids make that safe to do many times.
     yield* runScheduler(domain)
     if (Option.isSome(httpPort)) {

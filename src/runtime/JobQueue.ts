@@ -86,14 +86,19 @@ export class JobQueue extends Context.Service<JobQueue, {
     domain: JobDomain,
     requests: ReadonlyArray<Omit<EnqueueRequest, "domain">>
   ) => Effect.Effect<ReadonlyArray<Enqueued>, EnqueueError | RedisError>
-  /** Claims up to `max` ready jobs for a worker; each starts with a lease and its started event. */
-  readonly claim: (domain: JobDomain, max: number, workerId: string) => Effect.Effect<Claimed, RedisError>
+  /**
+   * Claims up to `max` ready jobs for a worker; each starts with a lease and its started event.
+   * `lane` picks which of the domain's batched call streams carries the claim (see `changes`).
+   */
+  readonly claim: (domain: JobDomain, max: number, workerId: string, lane?: number) => Effect.Effect<Claimed, RedisError>
   /**
    * The change poster of a domain: queues a fenced change of a running job for the next batched
    * call and returns at once; the Deferred completes with false when that execution no longer
    * owns the job. Changes apply in the order posted. Looked up once per worker.
+   * Each lane of a domain is its own stream of batched calls, one call on the wire at a time, so
+   * a worker with several lanes keeps Redis busy with one lane's call while it runs another's jobs.
    */
-  readonly changes: (domain: JobDomain) => Effect.Effect<PostChange>
+  readonly changes: (domain: JobDomain, lane?: number) => Effect.Effect<PostChange>
   /** Renews leases; returns the ids whose lease was lost to another execution and those asked to cancel. */
   readonly extendLeases: (
     domain: JobDomain,
@@ -158,13 +163,14 @@ export class JobQueue extends Context.Service<JobQueue, {
     // Changes and claims of each domain go out batched, one script call per round trip.
     // Made on first use and kept for the layer's lifetime (two made at once would both be correct).
     const layerScope = yield* Effect.scope
-    const batchers = new Map<JobDomain, ChangeBatcher>()
-    const batcher = (domain: JobDomain): Effect.Effect<ChangeBatcher> =>
+    const batchers = new Map<string, ChangeBatcher>()
+    const batcher = (domain: JobDomain, lane = 0): Effect.Effect<ChangeBatcher> =>
       Effect.suspend(() => {
-        const found = batchers.get(domain)
+        const key = `${domain}/${lane}`
+        const found = batchers.get(key)
         if (found !== undefined) return Effect.succeed(found)
         return makeChangeBatcher(domain, scripts.apply).pipe(
-          Effect.tap((made) => Effect.sync(() => batchers.set(domain, made))),
+          Effect.tap((made) => Effect.sync(() => batchers.set(key, made))),
           Scope.provide(layerScope),
           Effect.provideService(RedisClient, redis),
           Effect.provideService(RuntimeConfig, settings)
@@ -224,8 +230,8 @@ export class JobQueue extends Context.Service<JobQueue, {
           Effect.flatMap((results) => results[0] === undefined ? Effect.die("enqueue returned no result") : Effect.succeed(results[0]))
         ),
       enqueueBulk,
-      claim: (domain, max, workerId) => Effect.flatMap(batcher(domain), (b) => b.claim(workerId, max)),
-      changes: (domain) => Effect.map(batcher(domain), (b) => b.postUnsafe),
+      claim: (domain, max, workerId, lane) => Effect.flatMap(batcher(domain, lane), (b) => b.claim(workerId, max)),
+      changes: (domain, lane) => Effect.map(batcher(domain, lane), (b) => b.postUnsafe),
       extendLeases,
       recoverExpired,
       makeWaiter,

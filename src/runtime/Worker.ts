@@ -9,10 +9,11 @@ import { randomUUID } from "node:crypto"
 import { Cause, Duration, Effect, Exit, Fiber, FiberSet, Metric, Queue, Schema, type Scope } from "effect"
 import { JobContext, type JobContextService, makeJobContext } from "./JobContext.js"
 import type { JobDefinition, JobFailure, JobResult } from "./JobDefinition.js"
-import { JobQueue, type ClaimedJob } from "./JobQueue.js"
+import { JobQueue, type ClaimedJob, type PostChange } from "./JobQueue.js"
 import { RuntimeConfig } from "./RuntimeConfig.js"
 import { WorkerRegistry } from "./WorkerRegistry.js"
 import type { RedisClient } from "./RedisClient.js"
+import type { RedisError } from "./redis/RedisError.js"
 import { jobMetrics } from "./WorkerMetrics.js"
 import { nextRetryAt } from "./RetryPolicy.js"
 import { listenForCancels } from "./Cancellation.js"
@@ -25,12 +26,30 @@ export interface WorkerOptions {
   /** Longest idle wait before the worker looks again (it is woken earlier by new jobs). */
   readonly idleWaitMs?: number
   readonly workerId?: string
+  /**
+   * Independent streams of batched Redis calls the slots are split over (default: 2 from
+   * concurrency 8 up, else 1). With one, every running job waits on the same call; with two,
+   * Redis applies one lane's call while this process runs the other lane's jobs.
+   */
+  readonly lanes?: number
 }
 
 export type StopReason = "shutdown" | "cancelled" | "lease-lost"
 
+/** A share of the worker's slots with its own claim loop and its own batched call stream. */
+interface Lane {
+  readonly index: number
+  readonly size: number
+  /** One token per free slot: the claim loop takes as many as are free and claims that many jobs. */
+  readonly slots: Queue.Queue<true>
+  readonly post: PostChange
+  /** Resolves when jobs may be ready; on a connection of the lane's own, so idle lanes wait side by side. */
+  readonly waitForWork: (timeoutMs: number) => Effect.Effect<boolean, RedisError>
+}
+
 interface RunningJob {
   readonly executionId: string
+  readonly lane: Lane
   /** The job's fiber, set as soon as it is forked. */
   fiber: Fiber.Fiber<void> | undefined
   /** Why the job was stopped, set before its fiber is interrupted. */
@@ -83,15 +102,22 @@ export const startWorker = <P, R>(
       Effect.logInfo(message).pipe(Effect.annotateLogs({ domain, worker: workerId, ...fields }))
 
     const jobs = yield* FiberSet.make<void, never>()
-    // One token per free slot: the claim loop takes as many as are free and claims that many jobs.
-    const slots = yield* Queue.bounded<true>(concurrency)
-    yield* Queue.offerAll(slots, Array.from({ length: concurrency }, () => true as const))
-    // Plain, so freeing a slot costs a job no Effect operations: the queue holds `concurrency`
+    const laneCount = Math.min(concurrency, Math.max(1, Math.floor(options.lanes ?? (concurrency >= 8 ? 2 : 1))))
+    const lanes = yield* Effect.forEach(Array.from({ length: laneCount }, (_, index) => index), (index) =>
+      Effect.gen(function*() {
+        const size = Math.floor(concurrency / laneCount) + (index < concurrency % laneCount ? 1 : 0)
+        const slots = yield* Queue.bounded<true>(size)
+        yield* Queue.offerAll(slots, Array.from({ length: size }, () => true as const))
+        const post = yield* queue.changes(domain, index)
+        const waitForWork = yield* queue.makeWaiter(domain).pipe(Effect.orDie)
+        return { index, size, slots, post, waitForWork } satisfies Lane
+      }))
+    // Plain, so freeing a slot costs a job no Effect operations: a lane's queue holds its size in
     // tokens and a slot is given back once.
     const freeSlot = (entry: RunningJob) => {
       if (entry.slotFreed) return
       entry.slotFreed = true
-      Queue.offerUnsafe(slots, true)
+      Queue.offerUnsafe(entry.lane.slots, true)
     }
 
     const settle = (ctx: JobContextService, job: ClaimedJob, exit: Exit.Exit<JobResult, JobFailure>, entry: RunningJob) =>
@@ -148,7 +174,7 @@ export const startWorker = <P, R>(
     const runJob = (job: ClaimedJob, entry: RunningJob) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.suspend(() => {
-          const ctx = makeJobContext(postChange, {
+          const ctx = makeJobContext(entry.lane.post, {
             domain, jobId: job.jobId, userId: job.userId, queue: domain,
             executionId: job.executionId, attempt: job.attempt, maxAttempts: job.maxAttempts
           })
@@ -183,26 +209,24 @@ export const startWorker = <P, R>(
         Effect.annotateLogs({ domain, job_id: job.jobId, execution_id: job.executionId })
       )
 
-    const waitForWork = yield* queue.makeWaiter(domain).pipe(Effect.orDie)
-    const postChange = yield* queue.changes(domain)
 
-    const claimLoop = Effect.gen(function*() {
-      // Waits for one free slot, then takes every other slot free right now.
-      const free = (yield* Queue.takeBetween(slots, 1, concurrency)).length
-      const claimed = yield* queue.claim(domain, free, workerId)
+    const claimLoop = (lane: Lane) => Effect.gen(function*() {
+      // Waits for one free slot, then takes every other slot of the lane free right now.
+      const free = (yield* Queue.takeBetween(lane.slots, 1, lane.size)).length
+      const claimed = yield* queue.claim(domain, free, workerId, lane.index)
       for (const bad of claimed.invalid) {
         yield* Effect.logError(`set aside unreadable queue entry "${bad.entry}": ${bad.reason}`).pipe(Effect.annotateLogs({ domain }))
       }
       // Counted per claim rather than per job: one metric update for the whole batch.
       if (claimed.jobs.length > 0) yield* Metric.update(jobMetrics.started, claimed.jobs.length)
       const unused = free - claimed.jobs.length
-      if (unused > 0) yield* Queue.offerAll(slots, Array.from({ length: unused }, () => true as const))
+      if (unused > 0) yield* Queue.offerAll(lane.slots, Array.from({ length: unused }, () => true as const))
       for (const job of claimed.jobs) {
-        const entry: RunningJob = { executionId: job.executionId, fiber: undefined, reason: undefined, slotFreed: false }
+        const entry: RunningJob = { executionId: job.executionId, lane, fiber: undefined, reason: undefined, slotFreed: false }
         running.set(job.jobId, entry)
         entry.fiber = yield* FiberSet.run(jobs, runJob(job, entry))
       }
-      if (claimed.jobs.length === 0 && claimed.invalid.length === 0) yield* waitForWork(idleWaitMs)
+      if (claimed.jobs.length === 0 && claimed.invalid.length === 0) yield* lane.waitForWork(idleWaitMs)
     }).pipe(
       Effect.catch((error) =>
         Effect.logWarning(`worker loop: ${error.message}; retrying`).pipe(Effect.andThen(Effect.sleep("200 millis")))
@@ -248,7 +272,7 @@ export const startWorker = <P, R>(
     )
 
     // Added after `jobs`, so it runs before the FiberSet's own finalizer interrupts everything.
-    const loopFiber = yield* Effect.forkScoped(claimLoop)
+    const loopFibers = yield* Effect.forEach(lanes, (lane) => Effect.forkScoped(claimLoop(lane)))
     yield* Effect.forkScoped(heartbeat)
     yield* Effect.forkScoped(recovery)
     yield* listenForCancels(domain, (jobId) => stopJob(jobId, "cancelled")).pipe(
@@ -256,7 +280,7 @@ export const startWorker = <P, R>(
     )
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
-        yield* Fiber.interrupt(loopFiber)
+        yield* Fiber.interruptAll(loopFibers)
         yield* log("shutting down: no new jobs", { running: running.size })
         const drained = yield* FiberSet.awaitEmpty(jobs).pipe(Effect.timeoutOption(Duration.millis(graceMs)))
         if (drained._tag === "None") {

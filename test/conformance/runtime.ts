@@ -128,6 +128,22 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
         assert.strictEqual(yield* Ref.get(probe.peak), 3)
       })))
 
+    it.live("split into lanes, the slots still add up to its concurrency and every job runs once", () =>
+      run(Effect.gen(function*() {
+        const queue = yield* JobQueue
+        const probe = yield* makeProbe
+        // Lanes of 3 and 2 slots, each with its own claim loop and batched calls.
+        yield* startWorker(testJob(probe), { concurrency: 5, lanes: 2 })
+        const jobs = yield* queue.enqueueBulk("qr", Array.from({ length: 20 }, () => ({ userId: 1, payload: { kind: "sleep", ms: 30 } })))
+        for (const job of jobs) {
+          const done = yield* waitForStatus(job.jobId, "completed")
+          assert.strictEqual(done.progress, 100)
+        }
+        assert.strictEqual(yield* Ref.get(probe.peak), 5)
+        const ran = yield* Ref.get(probe.finalized)
+        assert.deepStrictEqual([ran.length, new Set(ran).size], [20, 20])
+      })))
+
     it.live("enqueue with a caller-given id is idempotent", () =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
@@ -152,6 +168,23 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
         assert.include(yield* Ref.get(probe.finalized), long.jobId)
         const counts = yield* queue.counts("qr")
         assert.deepStrictEqual([counts.waiting, counts.active], [1, 0])
+      })))
+
+    it.live("graceful shutdown hands back the jobs of every lane", () =>
+      run(Effect.gen(function*() {
+        const queue = yield* JobQueue
+        const probe = yield* makeProbe
+        const long = yield* queue.enqueueBulk("qr", Array.from({ length: 4 }, () => ({ userId: 1, payload: { kind: "hang" } })))
+        yield* Effect.scoped(Effect.gen(function*() {
+          yield* startWorker(testJob(probe), { concurrency: 4, lanes: 4, graceMs: 100 })
+          for (const job of long) yield* waitForStatus(job.jobId, "processing")
+        }))
+        for (const job of long) {
+          const status = Option.getOrThrow(yield* (yield* JobStore).loadRecord("qr", job.jobId))
+          assert.deepStrictEqual([status.status.status, status.attempt], ["queued", 0])
+        }
+        const counts = yield* queue.counts("qr")
+        assert.deepStrictEqual([counts.waiting, counts.active], [4, 0])
       })))
     it.live("a malformed message on the channel is logged, counted and skipped; the subscriber keeps going", () =>
       run(Effect.gen(function*() {

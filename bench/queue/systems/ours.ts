@@ -82,7 +82,7 @@ export const oursConsumer = async (settings: WorkerSettings, hooks: WorkerHooks)
   const program = Effect.gen(function*() {
     yield* Deferred.succeed(ready, undefined)
     yield* Deferred.await(go)
-    yield* startWorker(job, { concurrency: settings.concurrency, idleWaitMs: 1_000 })
+    yield* startWorker(job, { concurrency: settings.concurrency, idleWaitMs: 1_000, ...(process.env["BENCH_LANES"] ? { lanes: Number(process.env["BENCH_LANES"]) } : {}) })
     yield* Deferred.await(stop)
   }).pipe(Effect.scoped, Effect.provide(layerFor(settings.redisUrl).pipe(Layer.orDie)))
   const done = Effect.runPromise(program)
