@@ -3,7 +3,7 @@
  * a stand-in RedisClient that answers every script at once (claims hand out jobs until N,
  * fenced writes succeed). What it measures is the JavaScript and Effect work per job, the
  * part of worker CPU that the side-by-side run cannot separate from the network.
- * Run: npx tsx bench/queue/hotPath.ts   (HOT_N jobs, HOT_C concurrency, HOT_P progress updates)
+ * Run: npx tsx bench/queue/hotPath.ts   (HOT_N jobs, HOT_C concurrency, HOT_P progress updates, HOT_L lanes)
  */
 import { Deferred, Effect, Layer, Metric, Queue } from "effect"
 import { defineJob } from "../../src/runtime/JobDefinition.js"
@@ -40,13 +40,12 @@ const standIn = Layer.sync(RedisClient, () => {
     eval: (script, _keys, args) => {
       switch (script.name) {
         case "apply": {
-          // Header of 7, the claim count, its (worker, max) pairs, then the changes (6 + 2n values each).
+          // Header of 7, the claim count, its (worker, max) pairs, then the changes as one JSON array.
           const claims = Number(args[7])
           const claimed: Array<RedisReply> = []
           for (let c = 0; c < claims; c++) claimed.push(claim(Number(args[9 + c * 2])))
-          const applied: Array<RedisReply> = []
-          for (let i = 8 + claims * 2; i < args.length; i += 6 + 2 * Number(args[i + 5])) applied.push(1)
-          return later<RedisReply>([applied, claimed])
+          const changes: unknown = JSON.parse(args[8 + claims * 2] ?? "[]")
+          return later<RedisReply>(["1".repeat(Array.isArray(changes) ? changes.length : 0), claimed])
         }
         case "extend":
         case "recover":
@@ -78,7 +77,7 @@ const program = Effect.gen(function*() {
   const done = yield* Deferred.make<void>()
   const cpu = process.cpuUsage()
   const start = performance.now()
-  yield* startWorker(job, { concurrency, idleWaitMs: 10 })
+  yield* startWorker(job, { concurrency, idleWaitMs: 10, ...(process.env["HOT_L"] ? { lanes: Number(process.env["HOT_L"]) } : {}) })
   yield* Effect.forkScoped(Effect.forever(Effect.gen(function*() {
     if ((yield* Metric.value(completed)).count >= jobs) yield* Deferred.succeed(done, undefined)
     yield* Effect.sleep("5 millis")

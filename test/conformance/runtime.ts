@@ -6,6 +6,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, type Layer, Metric, Option, Queue, Ref, type Scope, Stream } from "effect"
 import { decodeJobStatus } from "../../src/contracts/JobStatus.js"
 import { EventBus, malformedEvents } from "../../src/runtime/EventBus.js"
+import { JobContext } from "../../src/runtime/JobContext.js"
+import { defineJob } from "../../src/runtime/JobDefinition.js"
+import { JobUserError } from "../../src/runtime/JobErrors.js"
 import { JobQueue } from "../../src/runtime/JobQueue.js"
 import { JobStore } from "../../src/runtime/JobStore.js"
 import { RedisClient } from "../../src/runtime/RedisClient.js"
@@ -13,7 +16,7 @@ import { RuntimeConfig } from "../../src/runtime/RuntimeConfig.js"
 import { runtimeLayer, type RuntimeServices } from "../../src/runtime/RuntimeLayer.js"
 import { startWorker } from "../../src/runtime/Worker.js"
 import { replyRecord } from "../../src/runtime/redis/RedisReply.js"
-import { makeProbe, testJob } from "../support/TestJobs.js"
+import { makeProbe, TestPayload, testJob } from "../support/TestJobs.js"
 
 const eventTypes = (domain: "qr", count: number) =>
   Effect.gen(function*() {
@@ -142,6 +145,27 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
         assert.strictEqual(yield* Ref.get(probe.peak), 5)
         const ran = yield* Ref.get(probe.finalized)
         assert.deepStrictEqual([ran.length, new Set(ran).size], [20, 20])
+      })))
+
+    it.live("text with lone surrogates is stored with U+FFFD in their place, as UTF-8 encoding does; the batch still applies", () =>
+      run(Effect.gen(function*() {
+        const queue = yield* JobQueue
+        const odd = "half \uD800 a pair \uD83D\uDE00 end \uDC00"
+        const oddJob = defineJob({
+          domain: "qr",
+          payload: TestPayload,
+          run: () =>
+            Effect.gen(function*() {
+              yield* (yield* JobContext).publishProgress(40, odd)
+              return yield* new JobUserError({ message: odd })
+            })
+        })
+        yield* startWorker(oddJob, { concurrency: 2 })
+        const jobs = yield* queue.enqueueBulk("qr", [{ userId: 1, payload: { kind: "ok" } }, { userId: 1, payload: { kind: "ok" } }])
+        for (const job of jobs) {
+          const failed = yield* waitForStatus(job.jobId, "failed")
+          assert.strictEqual(failed.error, "half \uFFFD a pair \uD83D\uDE00 end \uFFFD")
+        }
       })))
 
     it.live("enqueue with a caller-given id is idempotent", () =>

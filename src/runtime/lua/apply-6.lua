@@ -10,7 +10,9 @@
   ARGV[1] job key prefix   ARGV[2] domain   ARGV[3] channel   ARGV[4] stream max length
   ARGV[5] updated_at (ISO 8601)   ARGV[6] lease ms   ARGV[7] retention ms of finished records (0 = keep)
   ARGV[8] number of claims c, then c pairs: worker id, max jobs
-  then the changes, each: kind, job id, execution id, event JSON, run_at ms, field count n, n field/value pairs
+  then one JSON array of the changes, each an array of strings: kind, job id, execution id,
+  event JSON, run_at ms, then field/value pairs (one argument for the batch: a worker pays per
+  argument it encodes, and cjson decodes the lot in C)
     kind  update     a non-final change (progress); sets the fields
           completed  the job is done; its record expires after the retention time
           failed     the job failed for good; its record expires after the retention time
@@ -18,7 +20,7 @@
           dead       out of attempts; the job is kept in the dead-letter set
           release    handed back unfinished (worker shutting down); the attempt is not counted
   Returns: { applied, claims }
-    applied: one integer per change, 1 applied, 0 refused
+    applied: one character per change, "1" applied, "0" refused
     claims: per claim { claimed, invalid } (see includes/claim.lua)
 ]]
 --@include compat.lua
@@ -38,23 +40,20 @@ local function clock()
 end
 
 local applied = {}
-local i = 9 + claims * 2
-while i <= #ARGV do
-  local kind, id, execution, event, run_at, n = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 5])
-  local first, last = i + 6, i + 5 + n * 2
-  i = last + 1
+for _, change in ipairs(cjson.decode(ARGV[9 + claims * 2])) do
+  local kind, id, execution, event, run_at = change[1], change[2], change[3], change[4], change[5]
   local key = prefix .. id
   local owner = redis.call('HMGET', key, 'execution_id', 'status')
   if owner[1] ~= execution or owner[2] ~= 'processing' then
-    applied[#applied + 1] = 0
+    applied[#applied + 1] = '0'
   else
     if kind == 'release' then
       redis.call('HINCRBY', key, 'attempt', -1)
     end
-    if n > 0 then
+    if #change > 5 then
       local fields = { 'updated_at', updated_at }
-      for f = first, last do
-        fields[#fields + 1] = ARGV[f]
+      for f = 6, #change do
+        fields[#fields + 1] = change[f]
       end
       redis.call('HSET', key, unpack(fields))
     end
@@ -71,7 +70,7 @@ while i <= #ARGV do
       redis.call('PEXPIRE', key, retention)
     end
     emit(KEYS[6], maxlen, channel, event)
-    applied[#applied + 1] = 1
+    applied[#applied + 1] = '1'
   end
 end
 
@@ -83,4 +82,4 @@ for c = 0, claims - 1 do
     clock(), claimed, invalid)
   claimed_by[#claimed_by + 1] = { claimed, invalid }
 end
-return { applied, claimed_by }
+return { table.concat(applied), claimed_by }

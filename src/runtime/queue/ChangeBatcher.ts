@@ -106,6 +106,16 @@ const parseClaimed = (reply: RedisReply): Claimed | undefined => {
 
 const unexpected = (reply: RedisReply) => RedisError.unexpectedReply("script apply", reply)
 
+// Lone surrogates would make the batch's JSON undecodable for cjson; UTF-8 encoding of an
+// argument turns them into U+FFFD anyway, so the stored text is the same as before.
+const surrogate = /[\uD800-\uDFFF]/
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+const wellFormed = (text: string): string => surrogate.test(text) ? text.replace(loneSurrogate, "\uFFFD") : text
+
+/** One change as a JSON array of strings; the event is wire JSON already, so it is well formed. */
+const encodeChange = (c: JobChange): string =>
+  JSON.stringify([c.kind, c.jobId, wellFormed(c.executionId), c.event, String(c.runAt ?? 0), ...c.fields.map(wellFormed)])
+
 /** Starts the batcher of one domain over apply-6.lua; its sender runs until the scope closes. */
 export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.Effect<ChangeBatcher, never, RedisClient | RuntimeConfig | Scope.Scope> =>
   Effect.gen(function*() {
@@ -124,27 +134,23 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
         const claims: Array<string> = []
         const changes: Array<string> = []
         for (const item of batch) {
-          if (item._tag === "Claim") {
-            claims.push(item.workerId, String(item.max))
-          } else {
-            const c = item.change
-            changes.push(c.kind, c.jobId, c.executionId, c.event, String(c.runAt ?? 0), String(c.fields.length / 2), ...c.fields)
-          }
+          if (item._tag === "Claim") claims.push(item.workerId, String(item.max))
+          else changes.push(encodeChange(item.change))
         }
         const updatedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
         const reply = yield* redis.eval(script, scriptKeys, [
           ...header, updatedAt, String(settings.leaseMs), String(settings.retentionMs), String(claims.length / 2),
-          ...claims, ...changes
+          ...claims, `[${changes.join(",")}]`
         ])
         const parts = replyArray(reply)
-        const applied = parts && replyArray(parts[0] ?? null)
+        const applied = parts && replyString(parts[0] ?? null)
         const claimed = parts && replyArray(parts[1] ?? null)
-        if (applied === undefined || claimed === undefined) return yield* unexpected(reply)
+        if (applied === undefined || claimed === undefined || applied.length !== changes.length) return yield* unexpected(reply)
         let a = 0
         let c = 0
         for (const item of batch) {
           if (item._tag === "Change") {
-            Deferred.doneUnsafe(item.applied, Effect.succeed(applied[a++] === 1))
+            Deferred.doneUnsafe(item.applied, Effect.succeed(applied[a++] === "1"))
           } else {
             const result = parseClaimed(claimed[c++] ?? null)
             Deferred.doneUnsafe(item.claimed, result === undefined ? Effect.fail(unexpected(reply)) : Effect.succeed(result))
