@@ -29,7 +29,13 @@ export interface WorkerProcess {
 /** `cpuProfileDir` turns on `--cpu-prof` for the child, writing its profile there. */
 export const startWorkerProcess = (spec: WorkerSpec, entry: WorkerEntry, cpuProfileDir?: string): Promise<WorkerProcess> =>
   new Promise((resolve, reject) => {
-    const execArgv = [...(entry.viaTsx ? ["--import", "tsx"] : []), ...(cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir])]
+    // BENCH_WORKER_NODE_FLAGS: extra Node/V8 flags for every system's worker processes alike.
+    const extra = (process.env["BENCH_WORKER_NODE_FLAGS"] ?? "").split(" ").filter((flag) => flag !== "")
+    const execArgv = [
+      ...(entry.viaTsx ? ["--import", "tsx"] : []),
+      ...extra,
+      ...(cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir])
+    ]
     const child: ChildProcess = fork(entry.file, [encodeWorkerSpec(spec)], { execArgv, stdio: ["ignore", "ignore", "inherit", "ipc"] })
     let count = 0
     let at = 0

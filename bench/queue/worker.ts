@@ -42,9 +42,11 @@ const main = async () => {
   let peakRss = process.memoryUsage.rss()
   let cpuAtGo = process.cpuUsage()
   // Reports progress in batches: one IPC message per job would cost the worker more than the job.
+  // RSS is read on every 20th tick (100 ms): a read costs about 0.15 ms, as much as a job or more.
+  let ticks = 0
   const reporter = setInterval(() => {
     consumer.poll?.()
-    peakRss = Math.max(peakRss, process.memoryUsage.rss())
+    if (++ticks % 20 === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss())
     if (completed !== lastReported) {
       lastReported = completed
       send({ _tag: "Completed", count: completed, at: lastAt })
