@@ -4,7 +4,7 @@
  * Leases are short (300 ms) so expiry happens within a test.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, type Layer, Ref } from "effect"
+import { Deferred, Effect, type Layer, Ref } from "effect"
 import { cancelJob, cancelledMessage } from "../../src/runtime/Cancellation.js"
 import { JobContext } from "../../src/runtime/JobContext.js"
 import { JobQueue } from "../../src/runtime/JobQueue.js"
@@ -87,6 +87,38 @@ export const reliabilitySuite = (name: string, redis: Layer.Layer<RedisClient>) 
         assert.strictEqual(record.resultId, "fresh")
         const completed = (yield* eventsOf(jobId)).filter((e) => fieldOf(e, "type") === "qr.job.completed.v1")
         assert.strictEqual(completed.length, 1)
+      })))
+
+    it.live("fencing within one call: a job's changes apply in order, and none after its final change", () =>
+      run(Effect.gen(function*() {
+        const queue = yield* JobQueue
+        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 5, payload: { kind: "ok" } })
+        const job = yield* claimAndVanish("w1")
+        const post = yield* queue.changes("qr")
+        const change = (kind: "update" | "completed", event: object, fields: ReadonlyArray<string>) =>
+          post({ kind, jobId, executionId: job.executionId, event: JSON.stringify(event), fields })
+        const base = { domain: "qr", job_id: jobId, user_id: 5 }
+        // Posted in one go, so the batcher sends them in one call.
+        const answers = [
+          change("update", { type: "qr.job.progress.v1", ...base, progress: 40, message: "forty" }, ["progress", "40", "message", "forty"]),
+          change("update", { type: "qr.job.progress.v1", ...base, progress: 60 }, ["progress", "60"]),
+          change("completed", { type: "qr.job.completed.v1", ...base, result_id: "r1", result_bytes: 1 }, [
+            "status", "completed", "progress", "100", "message", "completed", "result_id", "r1", "result_bytes", "1"
+          ]),
+          change("update", { type: "qr.job.progress.v1", ...base, progress: 70 }, ["progress", "70", "status", "processing"]),
+          change("completed", { type: "qr.job.completed.v1", ...base, result_id: "r2", result_bytes: 2 }, ["result_id", "r2"])
+        ]
+        const applied = yield* Effect.forEach(answers, Deferred.await)
+        assert.deepStrictEqual(applied, [true, true, true, false, false])
+        const record = yield* loadRecord(jobId)
+        assert.deepStrictEqual(
+          [record?.status.status, record?.status.progress, record?.status.message, record?.resultId],
+          ["completed", 100, "completed", "r1"]
+        )
+        const events = (yield* eventsOf(jobId)).map((e) => `${String(fieldOf(e, "type"))}:${String(fieldOf(e, "progress") ?? fieldOf(e, "result_id"))}`)
+        assert.deepStrictEqual(events, [
+          "qr.job.started.v1:undefined", "qr.job.progress.v1:40", "qr.job.progress.v1:60", "qr.job.completed.v1:r1"
+        ])
       })))
 
     it.live("retry: a system error waits in the delayed set; the record shows attempt, next run time and last error", () =>

@@ -39,25 +39,40 @@ local function clock()
   return now
 end
 
+-- A job's hash is read once per call (the fence) and written once, with the fields of all its
+-- applied changes in order so later values win: nothing sees the hash in between.
+local owners = {}          -- key -> the execution that owns it for the rest of this call, or false
+local writes, order = {}, {} -- key -> field/value list; keys in the order first written
 local applied = {}
 for _, change in ipairs(cjson.decode(ARGV[9 + claims * 2])) do
   local kind, id, execution, event, run_at = change[1], change[2], change[3], change[4], change[5]
   local key = prefix .. id
-  local owner = redis.call('HMGET', key, 'execution_id', 'status')
-  if owner[1] ~= execution or owner[2] ~= 'processing' then
+  local owner = owners[key]
+  if owner == nil then
+    local found = redis.call('HMGET', key, 'execution_id', 'status')
+    owner = found[2] == 'processing' and found[1] or false
+    owners[key] = owner
+  end
+  if owner ~= execution then
     applied[#applied + 1] = '0'
   else
     if kind == 'release' then
       redis.call('HINCRBY', key, 'attempt', -1)
     end
     if #change > 5 then
-      local fields = { 'updated_at', updated_at }
+      local fields = writes[key]
+      if not fields then
+        fields = { 'updated_at', updated_at }
+        writes[key] = fields
+        order[#order + 1] = key
+      end
       for f = 6, #change do
         fields[#fields + 1] = change[f]
       end
-      redis.call('HSET', key, unpack(fields))
     end
     if kind ~= 'update' then
+      -- A final change ends the execution: later changes of it in this call are refused.
+      owners[key] = false
       redis.call('ZREM', KEYS[2], id)
     end
     if kind == 'retry' then
@@ -72,6 +87,10 @@ for _, change in ipairs(cjson.decode(ARGV[9 + claims * 2])) do
     emit(KEYS[6], maxlen, channel, event)
     applied[#applied + 1] = '1'
   end
+end
+-- Written before the claims, which read the status of jobs this call may have requeued.
+for _, key in ipairs(order) do
+  redis.call('HSET', key, unpack(writes[key]))
 end
 
 local claimed_by = {}
