@@ -6,14 +6,13 @@
  */
 import { hostname } from "node:os"
 import { randomUUID } from "node:crypto"
-import { Cause, Duration, Effect, Exit, Fiber, FiberSet, Metric, Queue, Schema, type Scope } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, FiberSet, Metric, Queue, Schema, type Scope } from "effect"
 import { JobContext, type JobContextService, makeJobContext } from "./JobContext.js"
 import type { JobDefinition, JobFailure, JobResult } from "./JobDefinition.js"
 import { JobQueue, type ClaimedJob, type PostChange } from "./JobQueue.js"
 import { RuntimeConfig } from "./RuntimeConfig.js"
 import { WorkerRegistry } from "./WorkerRegistry.js"
 import type { RedisClient } from "./RedisClient.js"
-import type { RedisError } from "./redis/RedisError.js"
 import { jobMetrics } from "./WorkerMetrics.js"
 import { nextRetryAt } from "./RetryPolicy.js"
 import { listenForCancels } from "./Cancellation.js"
@@ -43,8 +42,6 @@ interface Lane {
   /** One token per free slot: the claim loop takes as many as are free and claims that many jobs. */
   readonly slots: Queue.Queue<true>
   readonly post: PostChange
-  /** Resolves when jobs may be ready; on a connection of the lane's own, so idle lanes wait side by side. */
-  readonly waitForWork: (timeoutMs: number) => Effect.Effect<boolean, RedisError>
 }
 
 interface RunningJob {
@@ -109,8 +106,7 @@ export const startWorker = <P, R>(
         const slots = yield* Queue.bounded<true>(size)
         yield* Queue.offerAll(slots, Array.from({ length: size }, () => true as const))
         const post = yield* queue.changes(domain, index)
-        const waitForWork = yield* queue.makeWaiter(domain).pipe(Effect.orDie)
-        return { index, size, slots, post, waitForWork } satisfies Lane
+        return { index, size, slots, post } satisfies Lane
       }))
     // Plain, so freeing a slot costs a job no Effect operations: a lane's queue holds its size in
     // tokens and a slot is given back once.
@@ -210,6 +206,25 @@ export const startWorker = <P, R>(
       )
 
 
+    // Idle lanes: one waits on Redis for new jobs (blocking, on a connection of its own); the
+    // others wait until a lane's claim comes back full, since then more jobs may be ready. So a
+    // lightly loaded worker spends one blocking wait and one claim per job, not one per lane.
+    const waitForWork = yield* queue.makeWaiter(domain).pipe(Effect.orDie)
+    let waitingOnRedis = false
+    let claimedFull = Deferred.makeUnsafe<void>()
+    const wakeIdleLanes = () => {
+      const woken = claimedFull
+      claimedFull = Deferred.makeUnsafe<void>()
+      Deferred.doneUnsafe(woken, Effect.void)
+    }
+    const idle = Effect.suspend(() => {
+      if (waitingOnRedis) return Effect.asVoid(Effect.timeoutOption(Deferred.await(claimedFull), Duration.millis(idleWaitMs)))
+      waitingOnRedis = true
+      return waitForWork(idleWaitMs).pipe(Effect.ensuring(Effect.sync(() => {
+        waitingOnRedis = false
+      })))
+    })
+
     const claimLoop = (lane: Lane) => Effect.gen(function*() {
       // Waits for one free slot, then takes every other slot of the lane free right now.
       const free = (yield* Queue.takeBetween(lane.slots, 1, lane.size)).length
@@ -219,6 +234,7 @@ export const startWorker = <P, R>(
       }
       // Counted per claim rather than per job: one metric update for the whole batch.
       if (claimed.jobs.length > 0) yield* Metric.update(jobMetrics.started, claimed.jobs.length)
+      if (claimed.jobs.length === free && lanes.length > 1) wakeIdleLanes()
       const unused = free - claimed.jobs.length
       if (unused > 0) yield* Queue.offerAll(lane.slots, Array.from({ length: unused }, () => true as const))
       for (const job of claimed.jobs) {
@@ -226,7 +242,8 @@ export const startWorker = <P, R>(
         running.set(job.jobId, entry)
         entry.fiber = yield* FiberSet.run(jobs, runJob(job, entry))
       }
-      if (claimed.jobs.length === 0 && claimed.invalid.length === 0) yield* lane.waitForWork(idleWaitMs)
+      // Fewer jobs than asked for: the queue ran dry, so wait rather than ask again at once.
+      if (claimed.jobs.length < free && claimed.invalid.length === 0) yield* idle
     }).pipe(
       Effect.catch((error) =>
         Effect.logWarning(`worker loop: ${error.message}; retrying`).pipe(Effect.andThen(Effect.sleep("200 millis")))

@@ -194,6 +194,20 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
         assert.deepStrictEqual([counts.waiting, counts.active], [1, 0])
       })))
 
+    it.live("a new job starts at once while another lane is full of long jobs", () =>
+      run(Effect.gen(function*() {
+        const queue = yield* JobQueue
+        const probe = yield* makeProbe
+        // Idle lanes poll only every 5 s, so a prompt start means a free lane waited on Redis.
+        yield* startWorker(testJob(probe), { concurrency: 2, lanes: 2, idleWaitMs: 5_000, graceMs: 100 })
+        const long = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "hang" } })
+        yield* waitForStatus(long.jobId, "processing")
+        yield* Effect.sleep("100 millis")
+        const short = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } })
+        const done = yield* waitForStatus(short.jobId, "completed").pipe(Effect.timeoutOption("2 seconds"))
+        assert.isTrue(Option.isSome(done), "the short job waited for an idle poll")
+      })))
+
     it.live("graceful shutdown hands back the jobs of every lane", () =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
