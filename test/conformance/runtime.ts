@@ -150,7 +150,7 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
     it.live("text with lone surrogates is stored with U+FFFD in their place, as UTF-8 encoding does; the batch still applies", () =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
-        const odd = "half \uD800 a pair \uD83D\uDE00 end \uDC00"
+        const odd = "half \uD800 a pair \uD83D\uDE00 end \uDC00, literal \\ud800"
         const oddJob = defineJob({
           domain: "qr",
           payload: TestPayload,
@@ -164,7 +164,7 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
         const jobs = yield* queue.enqueueBulk("qr", [{ userId: 1, payload: { kind: "ok" } }, { userId: 1, payload: { kind: "ok" } }])
         for (const job of jobs) {
           const failed = yield* waitForStatus(job.jobId, "failed")
-          assert.strictEqual(failed.error, "half \uFFFD a pair \uD83D\uDE00 end \uFFFD")
+          assert.strictEqual(failed.error, "half \uFFFD a pair \uD83D\uDE00 end \uFFFD, literal \\ud800")
         }
       })))
 

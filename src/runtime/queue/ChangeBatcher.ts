@@ -108,13 +108,20 @@ const unexpected = (reply: RedisReply) => RedisError.unexpectedReply("script app
 
 // Lone surrogates would make the batch's JSON undecodable for cjson; UTF-8 encoding of an
 // argument turns them into U+FFFD anyway, so the stored text is the same as before.
-const surrogate = /[\uD800-\uDFFF]/
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
-const wellFormed = (text: string): string => surrogate.test(text) ? text.replace(loneSurrogate, "\uFFFD") : text
+const wellFormed = (text: string): string => text.replace(loneSurrogate, "\uFFFD")
 
-/** One change as a JSON array of strings; the event is wire JSON already, so it is well formed. */
-const encodeChange = (c: JobChange): string =>
-  JSON.stringify([c.kind, c.jobId, wellFormed(c.executionId), c.event, String(c.runAt ?? 0), ...c.fields.map(wellFormed)])
+/**
+ * One change as a JSON array of strings. JSON.stringify writes a lone surrogate as a `\udXXX`
+ * escape (lower case), so one scan of the result tells whether any text may need mending; the
+ * scan also matches a literal backslash-u-d and an event's own escapes, which mending leaves be.
+ */
+const encodeChange = (c: JobChange): string => {
+  const json = JSON.stringify([c.kind, c.jobId, c.executionId, c.event, String(c.runAt ?? 0), ...c.fields])
+  return json.includes("\\ud")
+    ? JSON.stringify([c.kind, c.jobId, wellFormed(c.executionId), c.event, String(c.runAt ?? 0), ...c.fields.map(wellFormed)])
+    : json
+}
 
 /** Starts the batcher of one domain over apply-6.lua; its sender runs until the scope closes. */
 export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.Effect<ChangeBatcher, never, RedisClient | RuntimeConfig | Scope.Scope> =>
