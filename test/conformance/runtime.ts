@@ -121,6 +121,19 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
         yield* waitForStatus(good.jobId, "completed")
       })))
 
+    it.live("a stored payload that is not JSON fails only that job, saying so", () =>
+      run(Effect.gen(function*() {
+        const queue = yield* JobQueue
+        const client = yield* RedisClient
+        const broken = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } })
+        yield* client.send("HSET", `qr:job:${broken.jobId}`, "payload", "{kind: ok")
+        yield* startWorker(testJob(yield* makeProbe), { concurrency: 2 })
+        const good = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } })
+        const failed = yield* waitForStatus(broken.jobId, "failed")
+        assert.match(failed.error ?? "", /^invalid payload: not JSON \(.+\)$/)
+        yield* waitForStatus(good.jobId, "completed")
+      })))
+
     it.live("never runs more jobs at once than its concurrency", () =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
