@@ -182,6 +182,11 @@ export const lua = (it: SuiteIt) => {
         yield* evalReply(["2", "x", "yes"], `local v = cjson.decode('{"a":[1,2.5,"x"],"n":null}')
           return {tostring(v.a[1] + 1), v.a[3], v.n == cjson.null and 'yes' or 'no'}`)
         yield* evalReply("[1,\"two\",{\"k\":null}]", "return cjson.encode(cjson.decode('[1,\"two\",{\"k\":null}]'))")
+        // A lone surrogate escape is refused; a pair and an escaped backslash before a u are not.
+        yield* evalError("Expected value but found invalid unicode escape code at character 3", "return cjson.decode(ARGV[1])[1]", "0", '["\\ud800x"]')
+        yield* evalError("Expected value but found invalid unicode escape code at character 5", "return cjson.decode(ARGV[1])[1]", "0", '["ab\\udc00"]')
+        yield* evalReply("\u{1F600}", "return cjson.decode(ARGV[1])[1]", "0", '["\\ud83d\\ude00"]')
+        yield* evalReply("\\ud800", "return cjson.decode(ARGV[1])[1]", "0", '["\\\\ud800"]')
         yield* evalReply(sha1("abc"), "return redis.sha1hex('abc')")
         yield* evalReply(2, "return select('#', unpack({1, 2}))")
       }))

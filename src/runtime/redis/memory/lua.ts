@@ -88,6 +88,25 @@ const readTape = (tape: ReadonlyArray<unknown>, position: number): readonly [Rep
   return [null, position + 1]
 }
 
+/**
+ * Where Redis's cjson would refuse a `\u` escape of a lone UTF-16 surrogate (JSON.parse takes
+ * it): the 1-based character of the escape, or undefined.
+ */
+const loneSurrogateEscape = (text: string): number | undefined => {
+  const isLow = (code: number) => code >= 0xdc00 && code <= 0xdfff
+  // Each backslash starts an escape of its own, so `\\u` (an escaped backslash) is skipped.
+  for (let i = text.indexOf("\\"); i !== -1; i = text.indexOf("\\", i + 2)) {
+    if (text[i + 1] !== "u") continue
+    const code = parseInt(text.slice(i + 2, i + 6), 16)
+    if (isLow(code)) return i + 1
+    if (code >= 0xd800 && code <= 0xdbff) {
+      if (text.slice(i + 6, i + 8) !== "\\u" || !isLow(parseInt(text.slice(i + 8, i + 12), 16))) return i + 1
+      i += 6
+    }
+  }
+  return undefined
+}
+
 const decodeJson = (text: unknown): unknown => {
   const restore = (value: unknown): unknown =>
     value === null
@@ -97,6 +116,8 @@ const decodeJson = (text: unknown): unknown => {
       : typeof value === "object"
       ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, restore(v)]))
       : value
+  const lone = loneSurrogateEscape(String(text))
+  if (lone !== undefined) return { __json_error: `Expected value but found invalid unicode escape code at character ${lone}` }
   try {
     return restore(JSON.parse(String(text)))
   } catch {
