@@ -88,19 +88,20 @@ const readTape = (tape: ReadonlyArray<unknown>, position: number): readonly [Rep
   return [null, position + 1]
 }
 
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff
+
 /**
  * Where Redis's cjson would refuse a `\u` escape of a lone UTF-16 surrogate (JSON.parse takes
  * it): the 1-based character of the escape, or undefined.
  */
 const loneSurrogateEscape = (text: string): number | undefined => {
-  const isLow = (code: number) => code >= 0xdc00 && code <= 0xdfff
   // Each backslash starts an escape of its own, so `\\u` (an escaped backslash) is skipped.
   for (let i = text.indexOf("\\"); i !== -1; i = text.indexOf("\\", i + 2)) {
     if (text[i + 1] !== "u") continue
     const code = parseInt(text.slice(i + 2, i + 6), 16)
-    if (isLow(code)) return i + 1
+    if (isLowSurrogate(code)) return i + 1
     if (code >= 0xd800 && code <= 0xdbff) {
-      if (text.slice(i + 6, i + 8) !== "\\u" || !isLow(parseInt(text.slice(i + 8, i + 12), 16))) return i + 1
+      if (text.slice(i + 6, i + 8) !== "\\u" || !isLowSurrogate(parseInt(text.slice(i + 8, i + 12), 16))) return i + 1
       i += 6
     }
   }
