@@ -223,7 +223,6 @@ export const startWorker = <P, R>(
         Effect.annotateLogs({ domain, job_id: job.jobId, execution_id: job.executionId })
       )
 
-
     // Idle lanes: one waits on Redis for new jobs (blocking, on a connection of its own); the
     // others wait until a lane's claim comes back full, since then more jobs may be ready. So a
     // lightly loaded worker spends one blocking wait and one claim per job, not one per lane.

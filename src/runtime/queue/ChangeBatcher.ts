@@ -116,11 +116,9 @@ const wellFormed = (text: string): string => text.replace(loneSurrogate, "\uFFFD
  * escape (lower case), so one scan of the result tells whether any text may need mending; the
  * scan also matches a literal backslash-u-d and an event's own escapes, which mending leaves be.
  */
-const encodeChange = (c: JobChange): string => {
-  const json = JSON.stringify([c.kind, c.jobId, c.executionId, c.event, String(c.runAt ?? 0), ...c.fields])
-  return json.includes("\\ud")
-    ? JSON.stringify([c.kind, c.jobId, wellFormed(c.executionId), c.event, String(c.runAt ?? 0), ...c.fields.map(wellFormed)])
-    : json
+const encodeChange = (c: JobChange, text: (value: string) => string = String): string => {
+  const json = JSON.stringify([c.kind, c.jobId, text(c.executionId), c.event, String(c.runAt ?? 0), ...c.fields.map(text)])
+  return text === String && json.includes("\\ud") ? encodeChange(c, wellFormed) : json
 }
 
 /** Starts the batcher of one domain over apply-6.lua; its sender runs until the scope closes. */
