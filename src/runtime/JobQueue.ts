@@ -114,51 +114,50 @@ export class JobQueue extends Context.Service<JobQueue, {
     const redis = yield* RedisClient
     const settings = yield* RuntimeConfig
 
-    const encodeJob = (request: Omit<EnqueueRequest, "domain">) =>
-      Effect.gen(function*() {
-        const jobId = request.jobId ?? randomUUID()
-        if (!jobIdPattern.test(jobId)) {
-          return yield* new EnqueueError({ jobId, message: `invalid job id "${jobId}": use 1-128 letters, digits, _ . : - (starting with a letter or digit)` })
-        }
-        if (!Number.isSafeInteger(request.userId)) {
-          return yield* new EnqueueError({ jobId, message: `invalid user id ${request.userId}: expected an integer` })
-        }
-        const payload = JSON.stringify(request.payload)
-        if (payload === undefined) return yield* new EnqueueError({ jobId, message: "payload is not JSON-serialisable" })
-        const size = Buffer.byteLength(payload)
-        if (size > settings.maxPayloadBytes) {
-          return yield* new EnqueueError({ jobId, message: `payload is ${size} bytes, over the ${settings.maxPayloadBytes}-byte limit` })
-        }
-        const maxAttempts = request.maxAttempts ?? settings.defaultMaxAttempts
-        const backoffMs = request.backoffMs ?? settings.defaultBackoffMs
-        if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
-          return yield* new EnqueueError({ jobId, message: `max attempts must be a positive integer, got ${maxAttempts}` })
-        }
-        if (!Number.isFinite(backoffMs) || backoffMs < 0) {
-          return yield* new EnqueueError({ jobId, message: `backoff must be a non-negative number of milliseconds, got ${backoffMs}` })
-        }
-        const runAt = request.runAt ?? 0
-        if (!Number.isFinite(runAt)) return yield* new EnqueueError({ jobId, message: "run-at time is not a valid time" })
-        const retryOn = request.retryOn ?? ["system"]
-        return [
-          jobId, String(request.userId), payload, String(Math.floor(runAt)), String(maxAttempts),
-          String(Math.floor(backoffMs)), retryOn.join(",")
-        ] as const
-      })
+    // Per-request and per-call steps are made once (Effect.fnUntraced): see Worker.ts on why.
+    const encodeJob = Effect.fnUntraced(function*(request: Omit<EnqueueRequest, "domain">) {
+      const jobId = request.jobId ?? randomUUID()
+      if (!jobIdPattern.test(jobId)) {
+        return yield* new EnqueueError({ jobId, message: `invalid job id "${jobId}": use 1-128 letters, digits, _ . : - (starting with a letter or digit)` })
+      }
+      if (!Number.isSafeInteger(request.userId)) {
+        return yield* new EnqueueError({ jobId, message: `invalid user id ${request.userId}: expected an integer` })
+      }
+      const payload = JSON.stringify(request.payload)
+      if (payload === undefined) return yield* new EnqueueError({ jobId, message: "payload is not JSON-serialisable" })
+      const size = Buffer.byteLength(payload)
+      if (size > settings.maxPayloadBytes) {
+        return yield* new EnqueueError({ jobId, message: `payload is ${size} bytes, over the ${settings.maxPayloadBytes}-byte limit` })
+      }
+      const maxAttempts = request.maxAttempts ?? settings.defaultMaxAttempts
+      const backoffMs = request.backoffMs ?? settings.defaultBackoffMs
+      if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
+        return yield* new EnqueueError({ jobId, message: `max attempts must be a positive integer, got ${maxAttempts}` })
+      }
+      if (!Number.isFinite(backoffMs) || backoffMs < 0) {
+        return yield* new EnqueueError({ jobId, message: `backoff must be a non-negative number of milliseconds, got ${backoffMs}` })
+      }
+      const runAt = request.runAt ?? 0
+      if (!Number.isFinite(runAt)) return yield* new EnqueueError({ jobId, message: "run-at time is not a valid time" })
+      const retryOn = request.retryOn ?? ["system"]
+      return [
+        jobId, String(request.userId), payload, String(Math.floor(runAt)), String(maxAttempts),
+        String(Math.floor(backoffMs)), retryOn.join(",")
+      ] as const
+    })
 
-    const enqueueBulk = (domain: JobDomain, requests: ReadonlyArray<Omit<EnqueueRequest, "domain">>) =>
-      Effect.gen(function*() {
-        if (requests.length === 0) return []
-        const encoded = yield* Effect.forEach(requests, encodeJob)
-        const keys = queueKeys(domain)
-        const createdAt = yield* nowIso
-        const reply = yield* redis.eval(scripts.enqueue, [keys.wait, keys.delayed], [
-          jobKeyPrefix(domain), createdAt, String(encoded.length), ...encoded.flat()
-        ])
-        const flags = replyArray(reply)
-        if (flags === undefined || flags.length !== encoded.length) return yield* unexpected("enqueue", reply)
-        return encoded.map(([jobId], i) => ({ jobId, added: flags[i] === 1 }))
-      })
+    const enqueueBulk = Effect.fnUntraced(function*(domain: JobDomain, requests: ReadonlyArray<Omit<EnqueueRequest, "domain">>) {
+      if (requests.length === 0) return []
+      const encoded = yield* Effect.forEach(requests, encodeJob)
+      const keys = queueKeys(domain)
+      const createdAt = yield* nowIso
+      const reply = yield* redis.eval(scripts.enqueue, [keys.wait, keys.delayed], [
+        jobKeyPrefix(domain), createdAt, String(encoded.length), ...encoded.flat()
+      ])
+      const flags = replyArray(reply)
+      if (flags === undefined || flags.length !== encoded.length) return yield* unexpected("enqueue", reply)
+      return encoded.map(([jobId], i) => ({ jobId, added: flags[i] === 1 }))
+    })
 
     // Changes and claims of each domain go out batched, one script call per round trip.
     // Made on first use and kept for the layer's lifetime (two made at once would both be correct).
@@ -201,8 +200,8 @@ export class JobQueue extends Context.Service<JobQueue, {
       })
 
     const makeWaiter = (domain: JobDomain) =>
-      Effect.map(redis.reserve, (connection) => (timeoutMs: number) =>
-        Effect.gen(function*() {
+      Effect.map(redis.reserve, (connection) =>
+        Effect.fnUntraced(function*(timeoutMs: number) {
           const keys = queueKeys(domain)
           // Wake early when a delayed job comes due.
           const next = replyArray(yield* connection.send("ZRANGE", keys.delayed, "0", "0", "WITHSCORES")) ?? []

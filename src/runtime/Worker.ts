@@ -134,54 +134,77 @@ export const startWorker = <P, R>(
       Queue.offerUnsafe(entry.lane.slots, true)
     }
 
-    const settle = (ctx: JobContextService, job: ClaimedJob, exit: Exit.Exit<JobResult, JobFailure>, entry: RunningJob) =>
-      Effect.gen(function*() {
-        const reason = entry.reason
-        // The slot is free from here on: the claim loop, woken by it, asks for the next job before
-        // the batcher takes its next call, so that claim goes out with this job's final change.
-        freeSlot(entry)
-        if (Exit.isSuccess(exit)) {
-          yield* ctx.publishCompleted(exit.value)
-          yield* Metric.update(jobMetrics.completed, 1)
-          return
+    // Per-job steps are generator functions made once per worker (Effect.fnUntraced), not an
+    // Effect.gen closure per job: V8 gives every new generator closure a map in old space, which
+    // keeps the job's objects alive through young-generation collections (longer GC pauses).
+    const settle = Effect.fnUntraced(function*(ctx: JobContextService, job: ClaimedJob, exit: Exit.Exit<JobResult, JobFailure>, entry: RunningJob) {
+      const reason = entry.reason
+      // The slot is free from here on: the claim loop, woken by it, asks for the next job before
+      // the batcher takes its next call, so that claim goes out with this job's final change.
+      freeSlot(entry)
+      if (Exit.isSuccess(exit)) {
+        yield* ctx.publishCompleted(exit.value)
+        yield* Metric.update(jobMetrics.completed, 1)
+        return
+      }
+      const cause = exit.cause
+      if (Cause.hasInterruptsOnly(cause)) {
+        if (reason === "shutdown") {
+          yield* ctx.release("returned to queue: worker shutting down")
+          yield* log("job handed back on shutdown", { job_id: job.jobId })
+        } else if (reason === "cancelled") {
+          yield* ctx.publishFailed("user", "cancelled by request")
+          yield* Metric.update(jobMetrics.failed, 1)
         }
-        const cause = exit.cause
-        if (Cause.hasInterruptsOnly(cause)) {
-          if (reason === "shutdown") {
-            yield* ctx.release("returned to queue: worker shutting down")
-            yield* log("job handed back on shutdown", { job_id: job.jobId })
-          } else if (reason === "cancelled") {
-            yield* ctx.publishFailed("user", "cancelled by request")
-            yield* Metric.update(jobMetrics.failed, 1)
-          }
-          return
-        }
-        const failure = Cause.findErrorOption(cause)
-        if (failure._tag === "Some" && failure.value._tag === "LeaseLost") {
-          yield* log("job lost its lease; another attempt owns it", { job_id: job.jobId })
-          return
-        }
-        const message = describeCause(cause)
-        const kind = failure._tag === "Some" && failure.value._tag === "JobUserError" ? "user" : "system"
-        // A stable code (e.g. INVALID_CONFIG) is kept in the record beside the message, for clients.
-        const code = failure._tag === "Some" && failure.value._tag === "JobUserError" ? failure.value.code : undefined
+        return
+      }
+      const failure = Cause.findErrorOption(cause)
+      if (failure._tag === "Some" && failure.value._tag === "LeaseLost") {
+        yield* log("job lost its lease; another attempt owns it", { job_id: job.jobId })
+        return
+      }
+      const message = describeCause(cause)
+      const kind = failure._tag === "Some" && failure.value._tag === "JobUserError" ? "user" : "system"
+      // A stable code (e.g. INVALID_CONFIG) is kept in the record beside the message, for clients.
+      const code = failure._tag === "Some" && failure.value._tag === "JobUserError" ? failure.value.code : undefined
+      yield* Metric.update(jobMetrics.failed, 1)
+      if (!job.retryOn.includes(kind)) {
+        yield* ctx.publishFailed(kind, message, code)
+      } else if (job.attempt < job.maxAttempts) {
+        const runAt = nextRetryAt(Date.now(), job.attempt, job.backoffMs)
+        yield* Metric.update(jobMetrics.retried, 1)
+        yield* ctx.publishRetry(
+          `retrying after ${kind} error (attempt ${job.attempt} of ${job.maxAttempts} failed): ${message}`,
+          message,
+          runAt
+        )
+      } else {
+        yield* Metric.update(jobMetrics.deadLettered, 1)
+        yield* ctx.publishDeadLetter(kind, job.maxAttempts > 1 ? `${message} (after ${job.maxAttempts} attempts)` : message, code)
+      }
+      yield* Effect.logWarning(`job failed: ${message}`).pipe(Effect.annotateLogs({ domain, job_id: job.jobId, attempt: job.attempt }))
+    })
+
+    // The checks before a job's program, the program, and the settling after it.
+    const attempt = Effect.fnUntraced(function*(
+      job: ClaimedJob,
+      entry: RunningJob,
+      ctx: JobContextService,
+      run: (payload: P) => Effect.Effect<Exit.Exit<JobResult, JobFailure>, never, Exclude<R, JobContext>>
+    ) {
+      // The started event was emitted by the claim itself (see queue/ChangeBatcher.ts).
+      if (!Number.isSafeInteger(job.userId)) {
+        yield* ctx.publishFailed("user", `job record ${domain}:job:${job.jobId} has a non-integer user_id`)
+        return
+      }
+      const payload = decodePayload(job.payload)
+      if (payload._tag === "Failure") {
+        yield* ctx.publishFailed("user", `invalid payload: ${payload.failure.replace(/\s*\n\s*/g, " ")}`)
         yield* Metric.update(jobMetrics.failed, 1)
-        if (!job.retryOn.includes(kind)) {
-          yield* ctx.publishFailed(kind, message, code)
-        } else if (job.attempt < job.maxAttempts) {
-          const runAt = nextRetryAt(Date.now(), job.attempt, job.backoffMs)
-          yield* Metric.update(jobMetrics.retried, 1)
-          yield* ctx.publishRetry(
-            `retrying after ${kind} error (attempt ${job.attempt} of ${job.maxAttempts} failed): ${message}`,
-            message,
-            runAt
-          )
-        } else {
-          yield* Metric.update(jobMetrics.deadLettered, 1)
-          yield* ctx.publishDeadLetter(kind, job.maxAttempts > 1 ? `${message} (after ${job.maxAttempts} attempts)` : message, code)
-        }
-        yield* Effect.logWarning(`job failed: ${message}`).pipe(Effect.annotateLogs({ domain, job_id: job.jobId, attempt: job.attempt }))
-      })
+        return
+      }
+      yield* settle(ctx, job, yield* run(payload.success), entry)
+    })
 
     // One fiber per job: the program runs interruptibly inside it (stopJob interrupts the fiber),
     // and the settling after it cannot be interrupted, so a stopped job is always accounted for.
@@ -194,21 +217,7 @@ export const startWorker = <P, R>(
           })
           const started = Date.now()
           return Effect.ensuring(
-            Effect.gen(function*() {
-              // The started event was emitted by the claim itself (see queue/ChangeBatcher.ts).
-              if (!Number.isSafeInteger(job.userId)) {
-                yield* ctx.publishFailed("user", `job record ${domain}:job:${job.jobId} has a non-integer user_id`)
-                return
-              }
-              const payload = decodePayload(job.payload)
-              if (payload._tag === "Failure") {
-                yield* ctx.publishFailed("user", `invalid payload: ${payload.failure.replace(/\s*\n\s*/g, " ")}`)
-                yield* Metric.update(jobMetrics.failed, 1)
-                return
-              }
-              const exit = yield* Effect.exit(restore(definition.run(payload.success).pipe(Effect.provideService(JobContext, ctx))))
-              yield* settle(ctx, job, exit, entry)
-            }),
+            attempt(job, entry, ctx, (payload) => Effect.exit(restore(definition.run(payload).pipe(Effect.provideService(JobContext, ctx))))),
             Effect.suspend(() => {
               running.delete(job.jobId)
               freeSlot(entry)

@@ -35,9 +35,7 @@ export const oursProducer = async (redisUrl: string): Promise<Producer> => {
       }
     },
     addOne: async (payload) => {
-      const enqueued = await runtime.runPromise(Effect.gen(function*() {
-        return yield* (yield* JobQueue).enqueue({ domain, userId: 1, payload })
-      }))
+      const enqueued = await runtime.runPromise(JobQueue.use((queue) => queue.enqueue({ domain, userId: 1, payload })))
       return enqueued.jobId
     },
     listenCompleted: async (onCompleted) => {
@@ -66,15 +64,15 @@ export const oursConsumer = async (settings: WorkerSettings, hooks: WorkerHooks)
   const job = defineJob({
     domain,
     payload: BenchPayloadSchema,
-    run: (payload) =>
-      Effect.gen(function*() {
-        hooks.started(payload)
-        if (settings.progress > 0) {
-          const ctx = yield* JobContext
-          for (let i = 1; i <= settings.progress; i++) yield* ctx.publishProgress((100 * i) / (settings.progress + 1))
-        }
-        return { resultId: "", resultBytes: 0 }
-      })
+    // Effect.fn style: one generator function for every job (see "Writing jobs" in the README).
+    run: Effect.fnUntraced(function*(payload) {
+      hooks.started(payload)
+      if (settings.progress > 0) {
+        const ctx = yield* JobContext
+        for (let i = 1; i <= settings.progress; i++) yield* ctx.publishProgress((100 * i) / (settings.progress + 1))
+      }
+      return { resultId: "", resultBytes: 0 }
+    })
   })
   const go = Deferred.makeUnsafe<void>()
   const stop = Deferred.makeUnsafe<void>()

@@ -134,8 +134,9 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
     const answer = (item: Pending, failure: Effect.Effect<never, RedisError>) =>
       item._tag === "Change" ? Deferred.doneUnsafe(item.applied, failure) : Deferred.doneUnsafe(item.claimed, failure)
 
-    const send = (batch: ReadonlyArray<Pending>) =>
-      Effect.gen(function*() {
+    // Made once (Effect.fnUntraced), not an Effect.gen closure per call: see Worker.ts on why.
+    const send = Effect.fnUntraced(
+      function*(batch: ReadonlyArray<Pending>) {
         const claims: Array<string> = []
         const changes: Array<string> = []
         for (const item of batch) {
@@ -161,10 +162,10 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
             Deferred.doneUnsafe(item.claimed, result === undefined ? Effect.fail(unexpected(reply)) : Effect.succeed(result))
           }
         }
-      }).pipe(
-        // A failed call fails every change and claim it carried; their callers decide what to do.
-        Effect.catch((error) => Effect.sync(() => batch.forEach((item) => answer(item, Effect.fail(error)))))
-      )
+      },
+      // A failed call fails every change and claim it carried; their callers decide what to do.
+      (effect, batch) => Effect.catch(effect, (error) => Effect.sync(() => batch.forEach((item) => answer(item, Effect.fail(error)))))
+    )
 
     // One call on the wire at a time: whatever arrives meanwhile forms the next batch.
     const sender = Effect.gen(function*() {
