@@ -64,7 +64,7 @@ export const oursConsumer = async (settings: WorkerSettings, hooks: WorkerHooks)
   const job = defineJob({
     domain,
     payload: BenchPayloadSchema,
-    // Effect.fn style: one generator function for every job (see "Writing jobs" in the README).
+    // Effect.fn style: one generator function for every job (see "Writing a job" in the README).
     run: Effect.fnUntraced(function*(payload) {
       hooks.started(payload)
       if (settings.progress > 0) {
