@@ -23,8 +23,6 @@ const connect = (url: string, name: string, close: "quit" | "disconnect" = "quit
       try: async () => {
         const client = new IORedis(url, {
           connectionName: name,
-          // RESP2: the reply shapes the in-memory twin reproduces (RESP3 flattens map replies such as XREAD).
-          protocol: 2,
           lazyConnect: true,
           // Commands issued while the connection is down wait for the reconnect instead of
           // failing after a fixed number of retries: a restarting Redis must not fail jobs.

@@ -8,13 +8,15 @@ import type { RedisConnection, RedisMessage } from "../RedisClient.js"
 import type { LuaScript } from "./LuaScript.js"
 import { Engine, type Outcome } from "./memory/Engine.js"
 import { LuaScripts, makeLuaEngine } from "./memory/lua.js"
-import { NestedErrorReply, type Reply, StatusReply } from "./memory/types.js"
+import { integerReply } from "./memory/args.js"
+import { Int64Reply, NestedErrorReply, type Reply, StatusReply } from "./memory/types.js"
 import { RedisError } from "./RedisError.js"
 import type { RedisReply } from "./RedisReply.js"
 
 /** Undefined for what ioredis cannot decode either (an error nested in a script's array). */
 const toRedisReply = (reply: Reply): RedisReply | undefined => {
   if (reply instanceof StatusReply) return reply.text
+  if (reply instanceof Int64Reply) return integerReply(reply.text)
   if (reply instanceof NestedErrorReply) return undefined
   if (typeof reply === "string" || typeof reply === "number" || reply === null) return reply
   const out: Array<RedisReply> = []

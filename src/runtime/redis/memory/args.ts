@@ -23,8 +23,20 @@ export const parseInteger = (text: string, error: () => CommandError = notIntege
 }
 
 /**
+ * The number a client makes of an integer reply's digits. ioredis parses them with redis-parser,
+ * which folds the digits left to right in doubles: exact up to 2^53, and beyond that rounded
+ * differently from Number(text), so the twin does the same.
+ */
+export const integerReply = (text: string): number => {
+  const negative = text.startsWith("-")
+  let value = 0
+  for (let i = negative ? 1 : 0; i < text.length; i++) value = value * 10 + (text.charCodeAt(i) - 48)
+  return negative ? -value : value
+}
+
+/**
  * INCRBY-style arithmetic on int64 strings, exact (BigInt). Returns the new stored text; the
- * caller replies with it as a number, as ioredis turns integer replies into JS numbers.
+ * caller replies with it through `integerReply`, as ioredis turns integer replies into JS numbers.
  */
 export const addInt64 = (current: string, delta: string): string => {
   const next = BigInt(current) + BigInt(delta)

@@ -1,7 +1,7 @@
 /** Hash commands. A hash whose last field is deleted disappears, as in Redis. */
 import { addInt64, arg, int64Text, isInteger } from "./args.js"
 import type { CommandContext, CommandTable } from "./command.js"
-import { CommandError, OK, type Reply } from "./types.js"
+import { CommandError, Int64Reply, OK, type Reply } from "./types.js"
 
 const setFields = (name: string, reply: (added: number) => Reply) => (ctx: CommandContext, args: ReadonlyArray<string>): Reply => {
   if (args.length % 2 === 0) throw new CommandError(`ERR wrong number of arguments for '${name}' command`)
@@ -62,7 +62,7 @@ export const hashCommands: CommandTable = {
       if (current !== undefined && !isInteger(current)) throw new CommandError("ERR hash value is not an integer")
       const next = addInt64(current ?? "0", delta)
       hash.set(arg(args, 1), next)
-      return Number(next)
+      return new Int64Reply(next)
     }
   }
 }

@@ -6,11 +6,11 @@
 import { createHash } from "node:crypto"
 import { Effect, type Scope } from "effect"
 import { decorateFunction, LuaFactory, type LuaEngine, type LuaThread, LuaType } from "wasmoon"
-import { formatDouble } from "./args.js"
+import { formatDouble, integerReply } from "./args.js"
 import type { ScriptHost } from "./command.js"
 import { luaCompat } from "./luaCompat.js"
 import { luaPrelude } from "./luaPrelude.js"
-import { CommandError, NestedErrorReply, type Reply, StatusReply } from "./types.js"
+import { CommandError, Int64Reply, NestedErrorReply, type Reply, StatusReply } from "./types.js"
 
 /** Runs one command for a script; returns the reply or a CommandError (never throws). */
 export type ScriptCommandRunner = (args: ReadonlyArray<string>) => Reply | CommandError
@@ -60,6 +60,7 @@ const toLua = (reply: Reply | CommandError): unknown => {
   if (reply instanceof CommandError || reply instanceof NestedErrorReply) return { err: reply.message }
   if (reply === null) return false
   if (reply instanceof StatusReply) return { ok: reply.text }
+  if (reply instanceof Int64Reply) return Number(reply.text)
   if (Array.isArray(reply)) return reply.map(toLua)
   return reply
 }
@@ -72,7 +73,7 @@ const readTape = (tape: ReadonlyArray<unknown>, position: number): readonly [Rep
   const tag = tape[position]
   const value = tape[position + 1]
   if (tag === "$") return [String(value), position + 2]
-  if (tag === ":") return [Number(value), position + 2]
+  if (tag === ":") return [integerReply(String(value)), position + 2]
   if (tag === "+") return [new StatusReply(String(value)), position + 2]
   if (tag === "-") return [new NestedErrorReply(String(value)), position + 2]
   if (tag === "*") {

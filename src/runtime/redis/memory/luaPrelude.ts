@@ -66,7 +66,7 @@ local function write_tape(value, tape, n)
     tape[n + 1], tape[n + 2] = "$", value
     return n + 2
   elseif kind == "number" then
-    tape[n + 1], tape[n + 2] = ":", integer_of(value)
+    tape[n + 1], tape[n + 2] = ":", string.format("%d", integer_of(value))
     return n + 2
   elseif kind == "boolean" then
     if value then
@@ -99,7 +99,8 @@ local function to_reply(value)
     if problem ~= nil then return { failed = { err = problem } } end
     return value
   end
-  if kind == "number" then return integer_of(value) end
+  -- Through the tape as digits: an int64 crossing into JS as a number could lose its last ones.
+  if kind == "number" then bridge_tape(":", string.format("%d", integer_of(value))); return true end
   if kind == "boolean" then return value and 1 or false end
   if kind ~= "table" then return false end
   local tape = {}

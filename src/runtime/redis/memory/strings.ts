@@ -1,7 +1,7 @@
 /** String commands: GET, SET (NX/XX/GET/EX/PX/EXAT/PXAT/KEEPTTL), MGET, MSET, INCR/DECR family. */
 import { addInt64, arg, int64Text, isInteger, parseInteger, upper } from "./args.js"
 import type { CommandContext, CommandTable } from "./command.js"
-import { CommandError, notInteger, OK, type Reply, syntaxError } from "./types.js"
+import { CommandError, Int64Reply, notInteger, OK, type Reply, syntaxError } from "./types.js"
 
 const set = (ctx: CommandContext, args: ReadonlyArray<string>): Reply => {
   const key = arg(args, 0)
@@ -45,7 +45,7 @@ const incrementBy = (ctx: CommandContext, key: string, delta: string): Reply => 
   if (current !== undefined && !isInteger(current)) throw notInteger()
   const next = addInt64(current ?? "0", delta)
   ctx.ks.put(key, { kind: "string", value: next }, true)
-  return Number(next)
+  return new Int64Reply(next)
 }
 
 export const stringCommands: CommandTable = {

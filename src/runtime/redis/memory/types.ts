@@ -14,6 +14,14 @@ export class StatusReply {
 }
 
 /**
+ * An integer reply computed in int64 (INCRBY, HINCRBY), kept as its exact digits: Lua sees it
+ * as a number, a client through `integerReply` (beyond 2^53 the two round differently).
+ */
+export class Int64Reply {
+  constructor(readonly text: string) {}
+}
+
+/**
  * An error reply a script put inside an array. At the top of a script's reply it is the
  * command's error; nested, ioredis cannot decode it, so MemoryClient reports it the same way.
  */
@@ -21,7 +29,7 @@ export class NestedErrorReply {
   constructor(readonly message: string) {}
 }
 
-export type Reply = string | number | null | StatusReply | NestedErrorReply | ReadonlyArray<Reply>
+export type Reply = string | number | null | StatusReply | Int64Reply | NestedErrorReply | ReadonlyArray<Reply>
 
 export const OK = new StatusReply("OK")
 
