@@ -106,7 +106,11 @@ export class JobQueue extends Context.Service<JobQueue, {
   ) => Effect.Effect<LeaseRenewal, RedisError>
   /** Requeues (or dead-letters, or fails if cancelled) jobs whose lease expired. */
   readonly recoverExpired: (domain: JobDomain) => Effect.Effect<Recovered, RedisError>
-  /** A waiter on its own connection: resolves true when jobs may be ready, false on timeout. */
+  /**
+   * A waiter on its own connection: waits until the wait list has a job or `timeoutMs` passes;
+   * true when it has one. A claim that came back short says when a delayed job is due, so the
+   * caller shortens the timeout to that (see Claimed) and the waiter asks Redis nothing else.
+   */
   readonly makeWaiter: (domain: JobDomain) => Effect.Effect<(timeoutMs: number) => Effect.Effect<boolean, RedisError>, RedisError, Scope.Scope>
   readonly counts: (domain: JobDomain) => Effect.Effect<QueueCounts, RedisError>
 }>()("jobs/JobQueue") {
@@ -202,15 +206,10 @@ export class JobQueue extends Context.Service<JobQueue, {
     const makeWaiter = (domain: JobDomain) =>
       Effect.map(redis.reserve, (connection) =>
         Effect.fnUntraced(function*(timeoutMs: number) {
-          const keys = queueKeys(domain)
-          // Wake early when a delayed job comes due.
-          const next = replyArray(yield* connection.send("ZRANGE", keys.delayed, "0", "0", "WITHSCORES")) ?? []
-          const dueIn = next.length === 2 ? (replyNumber(next[1] ?? null) ?? Infinity) - Date.now() : Infinity
-          const wait = Math.min(timeoutMs, dueIn)
-          if (wait <= 0) return true
+          const wait = queueKeys(domain).wait
           // Rotating the list onto itself blocks until it is non-empty and leaves it unchanged.
-          const moved = yield* connection.send("BLMOVE", keys.wait, keys.wait, "RIGHT", "RIGHT", (Math.max(wait, 10) / 1000).toFixed(3))
-          return moved !== null || wait < timeoutMs
+          const moved = yield* connection.send("BLMOVE", wait, wait, "RIGHT", "RIGHT", (Math.max(timeoutMs, 10) / 1000).toFixed(3))
+          return moved !== null
         }))
 
     const counts = (domain: JobDomain) =>

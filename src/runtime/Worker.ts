@@ -243,10 +243,11 @@ export const startWorker = <P, R>(
       claimedFull = Deferred.makeUnsafe<void>()
       Deferred.doneUnsafe(woken, Effect.void)
     }
-    const idle = Effect.suspend(() => {
+    // `nextDelayedInMs`: when the short claim saw a delayed job coming due, the wait ends then.
+    const idle = (nextDelayedInMs: number | undefined) => Effect.suspend(() => {
       if (waitingOnRedis) return Effect.asVoid(Effect.timeoutOption(Deferred.await(claimedFull), Duration.millis(idleWaitMs)))
       waitingOnRedis = true
-      return waitForWork(idleWaitMs).pipe(Effect.ensuring(Effect.sync(() => {
+      return waitForWork(Math.min(idleWaitMs, nextDelayedInMs ?? idleWaitMs)).pipe(Effect.ensuring(Effect.sync(() => {
         waitingOnRedis = false
       })))
     })
@@ -269,7 +270,7 @@ export const startWorker = <P, R>(
         entry.fiber = yield* FiberSet.run(jobs, runJob(job, entry))
       }
       // Fewer jobs than asked for: the queue ran dry, so wait rather than ask again at once.
-      if (claimed.jobs.length < free && claimed.invalid.length === 0) yield* idle
+      if (claimed.jobs.length < free && claimed.invalid.length === 0) yield* idle(claimed.nextDelayedInMs)
     }).pipe(
       Effect.catch((error) =>
         Effect.logWarning(`worker loop: ${error.message}; retrying`).pipe(Effect.andThen(Effect.sleep("200 millis")))

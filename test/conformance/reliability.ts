@@ -161,9 +161,17 @@ export const reliabilitySuite = (name: string, redis: Layer.Layer<RedisClient>) 
         const counts = yield* queue.counts("qr")
         assert.deepStrictEqual([counts.delayed, counts.waiting], [1, 0])
         assert.strictEqual((yield* loadRecord(jobId))?.nextRunAt, runAt)
+        // A claim that comes back short says when the next delayed job is due (by the server's clock).
+        const short = yield* queue.claim("qr", 1, "early-worker")
+        assert.strictEqual(short.jobs.length, 0)
+        assert.isTrue(short.nextDelayedInMs !== undefined && short.nextDelayedInMs > 0 && short.nextDelayedInMs <= 400, `${short.nextDelayedInMs}`)
+        // The idle wait is 5 s, so a start within it shows the worker woke for the due time.
         yield* startWorker(testJob(yield* makeProbe), { concurrency: 1, idleWaitMs: 5_000 })
         yield* waitForStatus(jobId, "completed")
         assert.isAtLeast(Date.now(), runAt)
+        assert.isBelow(Date.now() - runAt, 1_500)
+        const empty = yield* queue.claim("qr", 1, "late-worker")
+        assert.deepStrictEqual([empty.jobs.length, empty.nextDelayedInMs], [0, undefined])
       })))
 
     it.live("cancel: a queued and a delayed job are removed and failed as user errors with a failed event", () =>

@@ -21,7 +21,7 @@
           release    handed back unfinished (worker shutting down); the attempt is not counted
   Returns: { applied, claims }
     applied: one character per change, "1" applied, "0" refused
-    claims: per claim { claimed, invalid } (see includes/claim.lua)
+    claims: per claim { claimed, invalid, next delayed job due in ms or nil } (see includes/claim.lua)
 ]]
 --@include compat.lua
 --@include now.lua
@@ -97,8 +97,8 @@ local claimed_by = {}
 local queue_keys = { KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[6] }
 for c = 0, claims - 1 do
   local claimed, invalid = {}, {}
-  claim_jobs(queue_keys, prefix, tonumber(ARGV[10 + c * 2]), lease, ARGV[9 + c * 2], updated_at, domain, channel, maxlen,
+  local due_in = claim_jobs(queue_keys, prefix, tonumber(ARGV[10 + c * 2]), lease, ARGV[9 + c * 2], updated_at, domain, channel, maxlen,
     clock(), claimed, invalid)
-  claimed_by[#claimed_by + 1] = { claimed, invalid }
+  claimed_by[#claimed_by + 1] = { claimed, invalid, due_in }
 end
 return { table.concat(applied), claimed_by }

@@ -52,6 +52,8 @@ export interface InvalidEntry {
 export interface Claimed {
   readonly jobs: ReadonlyArray<ClaimedJob>
   readonly invalid: ReadonlyArray<InvalidEntry>
+  /** Fewer jobs than asked for: ms until the earliest delayed job is due, when there is one. */
+  readonly nextDelayedInMs: number | undefined
 }
 
 type Pending =
@@ -80,8 +82,9 @@ const parseRetryOn = (text: string): ReadonlyArray<ErrorKind> => errorKinds.filt
 
 const parseClaimed = (reply: RedisReply): Claimed | undefined => {
   const parts = replyArray(reply)
-  const flat = parts && replyArray(parts[0] ?? null)
-  const bad = parts && replyArray(parts[1] ?? null)
+  if (parts === undefined) return undefined
+  const flat = replyArray(parts[0] ?? null)
+  const bad = replyArray(parts[1] ?? null)
   if (flat === undefined || bad === undefined) return undefined
   const jobs: Array<ClaimedJob> = []
   for (let i = 0; i + 7 < flat.length; i += 8) {
@@ -101,7 +104,8 @@ const parseClaimed = (reply: RedisReply): Claimed | undefined => {
   for (let i = 0; i + 1 < bad.length; i += 2) {
     invalid.push({ entry: String(bad[i]), reason: String(bad[i + 1]) })
   }
-  return { jobs, invalid }
+  const nextDelayedInMs = replyNumber(parts[2] ?? null)
+  return { jobs, invalid, nextDelayedInMs }
 }
 
 const unexpected = (reply: RedisReply) => RedisError.unexpectedReply("script apply", reply)

@@ -11,6 +11,8 @@
 --   invalid: gets 2 values per entry: raw entry, reason
 -- A started event is emitted for each claimed job whose user_id is an integer (the worker fails
 -- the others as bad records).
+-- Returns, when fewer than `max` jobs were ready, the ms until the earliest delayed job is due
+-- (false if none): the worker's idle wait wakes for it without asking Redis again.
 local function claim_jobs(keys, prefix, max, lease, worker, updated_at, domain, channel, maxlen, now, claimed, invalid)
   local started_head = '{"type":' .. json_quote(domain .. '.job.started.v1') .. ',"domain":' .. json_quote(domain) .. ',"job_id":'
   local started_tail = ',"queue":' .. json_quote(domain) .. '}'
@@ -80,4 +82,9 @@ local function claim_jobs(keys, prefix, max, lease, worker, updated_at, domain, 
       end
     end
   end
+  if count < max then
+    local next_delayed = redis.call('ZRANGE', keys[3], 0, 0, 'WITHSCORES')
+    if next_delayed[2] then return math.max(1, math.ceil(tonumber(next_delayed[2]) - now)) end
+  end
+  return false
 end
