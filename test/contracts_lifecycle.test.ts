@@ -63,6 +63,12 @@ describe("lifecycle events", () => {
       assert.deepStrictEqual(yield* decodeJobEvent(wire(started, { trace_id: "t" })), started)
     }))
 
+  it.effect("decodes events of a domain nobody registered (domains are open)", () =>
+    Effect.gen(function*() {
+      const shout = makeStartedEvent({ domain: "shout_2", job_id: "j", user_id: 1 }, "shout_2:queue")
+      assert.deepStrictEqual(yield* decodeJobEvent(yield* encodeJobEvent(shout)), shout)
+    }))
+
   const malformed: ReadonlyArray<readonly [string, string, string]> = [
     ["user_id as a string", wire(started, { user_id: "42" }), `JobStartedV1: Expected number at ["user_id"]`],
     ["non-integer user_id", wire(started, { user_id: 4.2 }), `JobStartedV1: Expected an integer user_id at ["user_id"]`],
@@ -76,14 +82,19 @@ describe("lifecycle events", () => {
       `JobStartedV1: Expected "digits.job.started.v1" for domain "digits", got "qr.job.started.v1" at ["type"]`
     ],
     [
-      "unknown domain in type and field",
-      wire(started, { type: "pdf.job.started.v1", domain: "pdf" }),
-      `JobStartedV1: Expected a known domain: one of turkic, transcript, trainer, digits, databank, qr, covenant, music_wrapped, catalog, got "pdf" at ["type"]`
+      "domain name that breaks the naming rule in type and field",
+      wire(started, { type: "PDF.job.started.v1", domain: "PDF" }),
+      `JobStartedV1: Expected a domain name (a lower-case letter, then up to 31 lower-case letters, digits or _), got "PDF" at ["type"]`
     ],
     [
-      "unknown domain field",
-      wire(started, { domain: "pdf" }),
-      `JobStartedV1: Expected a known domain: one of turkic, transcript, trainer, digits, databank, qr, covenant, music_wrapped, catalog at ["domain"]`
+      "domain field that breaks the naming rule",
+      wire(started, { type: "x9.job.started.v1", domain: "x-9" }),
+      `JobStartedV1: Expected a domain name: a lower-case letter, then up to 31 lower-case letters, digits or _ at ["domain"]`
+    ],
+    [
+      "domain name over 32 characters",
+      wire(started, { type: `${"a".repeat(33)}.job.started.v1`, domain: "a".repeat(33) }),
+      `JobStartedV1: Expected a domain name (a lower-case letter, then up to 31 lower-case letters, digits or _), got "${"a".repeat(33)}" at ["type"]`
     ],
     ["progress above 100", wire(progress, { progress: 101 }), `JobProgressV1: Expected a value between 0 and 100 at ["progress"]`],
     ["progress below 0", wire(progress, { progress: -1 }), `JobProgressV1: Expected a value between 0 and 100 at ["progress"]`],

@@ -1,7 +1,33 @@
 /** Flags shared by several commands. */
 import { Flag } from "effect/cli"
-import { jobDomains } from "../contracts/JobDomain.js"
+import { isJobDomain } from "../contracts/JobDomain.js"
 
-export const domainFlag = Flag.Literals("domain", jobDomains).pipe(
+/**
+ * Domains are open (a job definition brings its own name), so the flag takes any valid name and
+ * leaves "is there a job for it?" to the registry, whose error lists the registered domains.
+ */
+const domainName = (flag: Flag.Flag<string>): Flag.Flag<string> =>
+  flag.pipe(
+    Flag.withMetavar("name"),
+    Flag.filter(isJobDomain, (value) =>
+      `"${value}" is not a domain name (a lower-case letter, then up to 31 lower-case letters, digits or _)`)
+  )
+
+export const domainFlag = domainName(Flag.String("domain")).pipe(
   Flag.withDescription("Job domain, e.g. qr, digits, turkic")
 )
+
+/** `--domain` given any number of times (none is allowed; the command decides what that means). */
+export const repeatedDomainFlag = (description: string): Flag.Flag<ReadonlyArray<string>> =>
+  domainName(Flag.String("domain")).pipe(Flag.atLeast(0), Flag.withDescription(description))
+
+/**
+ * `withDefault` that also prints the default in `--help`: effect/cli's help shows only the
+ * description, so an operator would otherwise not see what an omitted flag means.
+ */
+export const withShownDefault = <A, const B extends string | number | boolean>(
+  description: string,
+  value: B
+) =>
+(self: Flag.Flag<A>): Flag.Flag<A | B> =>
+  self.pipe(Flag.withDescription(`${description} (default: ${String(value)})`), Flag.withDefault(value))

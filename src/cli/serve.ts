@@ -4,21 +4,18 @@
  */
 import { Console, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
-import { jobDomains } from "../contracts/JobDomain.js"
 import { registeredDomains } from "../domains/registry.js"
 import { startHttpServer } from "../http/HttpServer.js"
+import { repeatedDomainFlag, withShownDefault } from "./flags.js"
 
-export const domainsFlag = Flag.Literals("domain", jobDomains).pipe(
-  Flag.atLeast(0),
-  Flag.withDescription("Domain to show; repeat for several (default: every domain with a registered job)")
-)
+export const domainsFlag = repeatedDomainFlag("Domain to show; repeat for several (default: every domain with a registered job)")
 
-export const chosenDomains = (domains: ReadonlyArray<(typeof jobDomains)[number]>) =>
+export const chosenDomains = (domains: ReadonlyArray<string>) =>
   domains.length > 0 ? [...new Set(domains)] : registeredDomains()
 
 export const serveCommand = Command.make("serve", {
-  port: Flag.Int("port").pipe(Flag.withDescription("Port to listen on (0 picks a free one)"), Flag.withDefault(8080)),
-  host: Flag.String("host").pipe(Flag.withDescription("Address to listen on"), Flag.withDefault("127.0.0.1")),
+  port: Flag.Int("port").pipe(withShownDefault("Port to listen on (0 picks a free one)", 8080)),
+  host: Flag.String("host").pipe(withShownDefault("Address to listen on", "127.0.0.1")),
   domains: domainsFlag
 }, ({ port, host, domains }) =>
   Effect.gen(function*() {

@@ -25,7 +25,11 @@ const typeMatchesDomain = <S extends EventSuffix>(suffix: S) =>
     { path: ["type"], issue: `Expected "${makeEventType(event.domain, suffix)}" for domain "${event.domain}", got "${event.type}"` }
   )
 
-const eventType = <S extends EventSuffix>(suffix: S) => Schema.TemplateLiteral([JobDomain, `.job.${suffix}.v1`])
+// The pattern states the domain's rule in the JSON Schema too (a template literal exports only its shape).
+const eventType = <S extends EventSuffix>(suffix: S) =>
+  Schema.TemplateLiteral([JobDomain, `.job.${suffix}.v1`]).check(
+    Schema.isPattern(new RegExp(`^[a-z][a-z0-9_]{0,31}\\.job\\.${suffix}\\.v1$`, "u"))
+  )
 
 export const JobStartedV1 = Schema.Struct({
   type: eventType("started"),

@@ -4,7 +4,7 @@
  */
 import { Effect, Schema, type Scope } from "effect"
 import { ContractError } from "../contracts/ContractError.js"
-import { type JobDomain, jobDomains } from "../contracts/JobDomain.js"
+import type { JobDomain } from "../contracts/JobDomain.js"
 import type { JobDefinition } from "../runtime/JobDefinition.js"
 import type { MetricsEmitter } from "../runtime/MetricsEmitter.js"
 import type { ResultStore } from "../runtime/ResultStore.js"
@@ -63,4 +63,4 @@ export const findJob = (domain: JobDomain): Effect.Effect<RegisteredJob, Contrac
 }
 
 /** Domains that have a job registered. */
-export const registeredDomains = (): ReadonlyArray<JobDomain> => jobDomains.filter((d) => registered.some((r) => r.domain === d))
+export const registeredDomains = (): ReadonlyArray<JobDomain> => registered.map((r) => r.domain)

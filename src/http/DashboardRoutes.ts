@@ -5,7 +5,7 @@
  */
 import { Effect, Layer, Option, Schedule, Stream } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
-import { type JobDomain, jobDomains } from "../contracts/JobDomain.js"
+import { type JobDomain, isJobDomain } from "../contracts/JobDomain.js"
 import { JobViewHub, type ViewChange, type ViewState } from "../runtime/JobView.js"
 import { JobQueue } from "../runtime/JobQueue.js"
 import { JobStore } from "../runtime/JobStore.js"
@@ -14,7 +14,7 @@ import { dashboardScript } from "./assets/script.js"
 import { DashboardToken } from "./DashboardToken.js"
 import { jobActionNames, JobActions, type JobActionName } from "./JobActions.js"
 
-const isDomain = (value: string | undefined): value is JobDomain => jobDomains.some((d) => d === value)
+const isDomain = (value: string | undefined): value is JobDomain => value !== undefined && isJobDomain(value)
 const isAction = (value: string | undefined): value is JobActionName => jobActionNames.some((a) => a === value)
 const json = (body: unknown, status = 200) => HttpServerResponse.jsonUnsafe(body, { status })
 
@@ -44,7 +44,7 @@ const jobDetail = Effect.gen(function*() {
   const params = yield* HttpRouter.params
   const domain = params["domain"]
   const jobId = params["id"] ?? ""
-  if (!isDomain(domain)) return json({ error: `unknown domain "${domain}"` }, 400)
+  if (!isDomain(domain)) return json({ error: `"${domain}" is not a domain name` }, 400)
   const store = yield* JobStore
   const hub = yield* JobViewHub
   const record = yield* store.loadRecord(domain, jobId)
@@ -87,7 +87,7 @@ const action = (request: { readonly headers: Readonly<Record<string, string | un
       case "ok":
         break
     }
-    if (!isDomain(domain)) return json({ error: `unknown domain "${domain}"` }, 400)
+    if (!isDomain(domain)) return json({ error: `"${domain}" is not a domain name` }, 400)
     if (!isAction(name)) return json({ error: `unknown action "${name}"; actions: ${jobActionNames.join(", ")}` }, 400)
     const actions = yield* JobActions
     return yield* actions.run(name, domain, jobId).pipe(

@@ -6,7 +6,7 @@
 import { Duration, Effect, Layer } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
-import { type JobDomain, jobDomains } from "../contracts/JobDomain.js"
+import type { JobDomain } from "../contracts/JobDomain.js"
 import { RedisClient } from "../runtime/RedisClient.js"
 import { WorkerRegistry } from "../runtime/WorkerRegistry.js"
 import { type InFlightSource, refreshGauges } from "./ScrapeGauges.js"
@@ -16,7 +16,6 @@ export interface HealthOptions {
   readonly workers: ReadonlyArray<InFlightSource>
 }
 
-const isDomain = (value: string): value is JobDomain => jobDomains.some((d) => d === value)
 
 export const queryParam = (url: string, name: string): string | undefined => {
   const value = new URL(url, "http://localhost").searchParams.get(name)
@@ -46,10 +45,11 @@ export const healthRoutes = (options: HealthOptions) =>
     HttpRouter.add("GET", "/readyz", (request) =>
       Effect.gen(function*() {
         const asked = queryParam(request.url, "domain")
-        if (asked !== undefined && !isDomain(asked)) {
-          return HttpServerResponse.jsonUnsafe({ error: `unknown domain "${asked}"; known: ${jobDomains.join(", ")}` }, { status: 400 })
+        const known = options.domains.find((d) => d === asked)
+        if (asked !== undefined && known === undefined) {
+          return HttpServerResponse.jsonUnsafe({ error: `unknown domain "${asked}"; this server watches: ${options.domains.join(", ")}` }, { status: 400 })
         }
-        const domains = asked === undefined ? options.domains : [asked]
+        const domains = known === undefined ? options.domains : [known]
         const result = yield* readiness(domains)
         return HttpServerResponse.jsonUnsafe(result, { status: result.ready ? 200 : 503 })
       })),

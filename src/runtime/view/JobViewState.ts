@@ -4,7 +4,7 @@
  */
 import type { ChannelMessage } from "../../contracts/ChannelMessage.js"
 import { isMetricsType } from "../../contracts/ChannelMessage.js"
-import { jobDomains, type JobDomain } from "../../contracts/JobDomain.js"
+import type { JobDomain } from "../../contracts/JobDomain.js"
 import { foldJobView, isFinished, type JobView, messageJobId, viewKey } from "./JobViewFold.js"
 
 /** One thing that arrived on a channel: a decoded message, or text that did not decode. */
@@ -43,7 +43,7 @@ export const emptyViewState: ViewState = { jobs: new Map(), problems: { unknown:
 export const finishedJobsKept = 500
 const recentProblemsKept = 20
 
-const lifecycleType = new RegExp(`^(${jobDomains.join("|")})\\.job\\.(started|progress|completed|failed)\\.v1$`)
+const lifecycleType = /^[a-z][a-z0-9_]{0,31}\.job\.(started|progress|completed|failed)\.v1$/
 
 /** An event whose JSON is an object with a `type` nobody here decodes is "unknown"; the rest is "malformed". */
 export const classifyUndecodable = (json: string): "unknown" | "malformed" => {
