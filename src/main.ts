@@ -9,6 +9,7 @@ import { appLayer } from "./cli/AppLayer.js"
 import { cancelCommand } from "./cli/cancel.js"
 import { deadLetterCommand } from "./cli/deadLetter.js"
 import { retryCommand } from "./cli/retry.js"
+import { resultCommand } from "./cli/result.js"
 import { schedulesCommand } from "./cli/schedules.js"
 import { demoCommand } from "./cli/demo.js"
 import { enqueueCommand } from "./cli/enqueue.js"
@@ -21,7 +22,7 @@ import { workerCommand } from "./cli/worker.js"
 const jobs = Command.make("jobs").pipe(
   Command.withDescription("Job and event runtime on Effect and Redis"),
   Command.withSubcommands([workerCommand, enqueueCommand, statusCommand, eventsCommand, demoCommand, watchCommand, serveCommand,
-    cancelCommand, retryCommand, deadLetterCommand, schedulesCommand])
+    cancelCommand, retryCommand, deadLetterCommand, schedulesCommand, resultCommand])
 )
 
 const errorLine = (cause: Cause.Cause<unknown>): string => {
