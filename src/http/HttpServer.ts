@@ -4,15 +4,17 @@
  * and returns the address it listens on (port 0 picks a free one).
  */
 import { createServer } from "node:http"
-import { Context, Effect, Layer } from "effect"
+import { type Config, Context, Effect, Layer } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import { NodeHttpServer } from "@effect/platform-node"
 import type { JobDomain } from "../contracts/JobDomain.js"
 import { JobViewHub } from "../runtime/JobView.js"
+import { ResultStore, type ResultStoreError } from "../runtime/ResultStore.js"
 import { dashboardRoutes } from "./DashboardRoutes.js"
 import { DashboardToken } from "./DashboardToken.js"
 import { healthRoutes } from "./HealthRoutes.js"
 import { JobActions } from "./JobActions.js"
+import { resultRoutes } from "./ResultRoutes.js"
 import type { InFlightSource } from "./ScrapeGauges.js"
 
 export interface HttpServerOptions {
@@ -22,7 +24,12 @@ export interface HttpServerOptions {
   /** Workers of this process, for the in-flight gauge. */
   readonly workers?: ReadonlyArray<InFlightSource>
   /** Serve the dashboard too; the JobViewHub replays each domain's event log from `replayFrom` ("0" by default). */
-  readonly dashboard?: { readonly replayFrom?: string; readonly token?: Layer.Layer<DashboardToken> }
+  readonly dashboard?: {
+    readonly replayFrom?: string
+    readonly token?: Layer.Layer<DashboardToken>
+    /** Where `/api/results/:id` reads; by default the store `RESULT_STORE_DIR` configures. */
+    readonly results?: Layer.Layer<ResultStore, ResultStoreError | Config.ConfigError>
+  }
 }
 
 export interface RunningHttpServer {
@@ -42,9 +49,10 @@ const serverLayer = (options: HttpServerOptions, host: string) => {
   const services = Layer.mergeAll(
     JobViewHub.layer({ domains: options.domains, from: dashboard.replayFrom ?? "0" }),
     dashboard.token ?? DashboardToken.layerConfig,
-    JobActions.layer
+    JobActions.layer,
+    dashboard.results ?? ResultStore.layerConfig
   )
-  return HttpRouter.serve(Layer.mergeAll(health, dashboardRoutes), serveOptions).pipe(
+  return HttpRouter.serve(Layer.mergeAll(health, dashboardRoutes, resultRoutes), serveOptions).pipe(
     Layer.provide(services),
     Layer.provideMerge(listen(options, host))
   )
