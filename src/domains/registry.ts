@@ -2,7 +2,7 @@
  * Every domain's job, by domain name. The CLI starts workers and validates payloads from
  * here; each domain's own code lives in its folder.
  */
-import { Effect, Schema, type Scope } from "effect"
+import { Effect, type Scope } from "effect"
 import { ContractError } from "../contracts/ContractError.js"
 import type { JobDomain } from "../contracts/JobDomain.js"
 import type { JobDefinition } from "../runtime/JobDefinition.js"
@@ -32,11 +32,7 @@ export interface RegisteredJob {
 
 const register = <P, R extends DomainServices>(definition: JobDefinition<P, R>): RegisteredJob => ({
   domain: definition.domain,
-  validatePayload: (payload) =>
-    Schema.decodeUnknownEffect(definition.payload)(payload).pipe(
-      Effect.asVoid,
-      Effect.mapError((error) => ContractError.fromSchemaError(`${definition.domain} payload`, error))
-    ),
+  validatePayload: (payload) => Effect.asVoid(definition.validatePayload(payload)),
   startWorker: (options) => startWorker(definition, options)
 })
 
