@@ -1,0 +1,13 @@
+/** Wire contracts (seed 000): pure schemas and codecs, no I/O. */
+export * from "./ChannelMessage.js"
+export * from "./ContractError.js"
+export * from "./ErrorCodes.js"
+export * from "./JobDomain.js"
+export * from "./JobStatus.js"
+export * from "./Keys.js"
+export * from "./LifecycleCodec.js"
+export * from "./LifecycleEvents.js"
+export * from "./Telemetry.js"
+export * from "./TrainerMetrics.js"
+export * from "./DigitsMetrics.js"
+export * from "./DigitsTrainEvents.js"

@@ -1,0 +1,33 @@
+/**
+ * The runtime's public API: define a job, run workers, produce jobs and await their outcomes.
+ * `effect-jobs/contracts` has the wire schemas, `effect-jobs/testing` the in-memory layers and
+ * `effect-jobs/client` a Promise facade for code that does not use Effect.
+ */
+export { defineJob } from "./runtime/JobDefinition.js"
+export type { JobDefinition, JobDefinitionInput, JobFailure, JobResult, JobSpec } from "./runtime/JobDefinition.js"
+export { JobContext } from "./runtime/JobContext.js"
+export type { JobContextService, JobInfo } from "./runtime/JobContext.js"
+export { JobSystemError, JobUserError, LeaseLost } from "./runtime/JobErrors.js"
+export { startWorker } from "./runtime/Worker.js"
+export type { StopReason, WorkerHandle, WorkerOptions } from "./runtime/Worker.js"
+export { OutcomeTimeout, Producer } from "./runtime/Producer.js"
+export type { AwaitOptions, EnqueueFailure, EnqueueOptions, JobCompleted, JobFailed, JobOutcome, JobTarget } from "./runtime/Producer.js"
+export { runtimeLayer, runtimeLayerConfig } from "./runtime/RuntimeLayer.js"
+export type { RuntimeServices } from "./runtime/RuntimeLayer.js"
+export { defaultRuntimeSettings, RuntimeConfig } from "./runtime/RuntimeConfig.js"
+export type { RuntimeSettings } from "./runtime/RuntimeConfig.js"
+export { RedisClient } from "./runtime/RedisClient.js"
+export { RedisError } from "./runtime/redis/RedisError.js"
+export { EnqueueError, JobQueue } from "./runtime/JobQueue.js"
+export type { Enqueued, EnqueueRequest, QueueCounts } from "./runtime/JobQueue.js"
+export { JobStore } from "./runtime/JobStore.js"
+export type { JobRecord } from "./runtime/JobStore.js"
+export { EventBus } from "./runtime/EventBus.js"
+export type { DecodedEvent, RawEvent, SubscribeOptions } from "./runtime/EventBus.js"
+export { JobNotFound } from "./runtime/Cancellation.js"
+export type { CancelOutcome, CancelResult } from "./runtime/Cancellation.js"
+export { RequeueRefused } from "./runtime/DeadLetter.js"
+export { ResultNotFound, ResultStore } from "./runtime/ResultStore.js"
+export { MetricsEmitter } from "./runtime/MetricsEmitter.js"
+export { jobsLayerConfig, jobsLayerMemory } from "./runtime/JobsLayer.js"
+export type { JobsLayerOptions, JobsServices } from "./runtime/JobsLayer.js"

@@ -1,0 +1,41 @@
+/**
+ * Everything a process of jobs needs in one layer: the runtime over a Redis layer, a producer
+ * that knows the given jobs, the result store and the metrics emitter. An application composes
+ * it at its entry; `jobsLayerConfig` reads the same environment as the CLI.
+ */
+import { Layer } from "effect"
+import type { JobSpec } from "./JobDefinition.js"
+import { MetricsEmitter } from "./MetricsEmitter.js"
+import { Producer } from "./Producer.js"
+import { RedisClient } from "./RedisClient.js"
+import { ResultStore } from "./ResultStore.js"
+import { RuntimeConfig, type RuntimeSettings } from "./RuntimeConfig.js"
+import { runtimeLayer, type RuntimeServices } from "./RuntimeLayer.js"
+
+export type JobsServices = RuntimeServices | Producer | ResultStore | MetricsEmitter
+
+export interface JobsLayerOptions {
+  /** Jobs whose JSON payloads the producer checks (typed enqueues are always checked). */
+  readonly jobs?: ReadonlyArray<JobSpec>
+}
+
+const withServices = <E, E2>(runtime: Layer.Layer<RuntimeServices, E>, results: Layer.Layer<ResultStore, E2>, options: JobsLayerOptions) =>
+  Layer.mergeAll(Producer.layerWithJobs(options.jobs ?? []), results, MetricsEmitter.layer).pipe(Layer.provideMerge(runtime))
+
+/** From the environment: `REDIS_URL` (unset: the in-memory twin), `JOBS_*`, `RESULT_STORE_*`, `EVENTS__*`. */
+export const jobsLayerConfig = (options: JobsLayerOptions = {}) =>
+  withServices(runtimeLayer(RedisClient.layerConfig, RuntimeConfig.layer), ResultStore.layerConfig, options)
+
+/**
+ * Everything in memory: the Redis twin (which runs the same Lua scripts as a server) and an
+ * in-memory result store. For tests, and for one process that both produces and works.
+ */
+export const jobsLayerMemory = (options: JobsLayerOptions & {
+  readonly settings?: Partial<RuntimeSettings>
+  readonly resultStoreMaxBytes?: number
+} = {}) =>
+  withServices(
+    runtimeLayer(RedisClient.layerMemory, RuntimeConfig.layerWith(options.settings ?? {})),
+    ResultStore.layerMemory({ maxBytes: options.resultStoreMaxBytes ?? 256 * 1024 * 1024 }),
+    options
+  )
