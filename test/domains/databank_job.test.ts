@@ -36,9 +36,10 @@ const uploadOf = (bytes: Uint8Array, sha256: string, size: number) => ({
   size
 })
 
-// The job's schema words these two its own way; every other case carries the domain decoder's message.
+// The job's schema words these its own way; every other case carries the domain decoder's message.
 const jobWording: Record<string, string> = {
   "not an object": "Expected object",
+  "unknown op": `unknown op "delete" (known: upload, download) at ["op"]`,
   "unexpected field": `unknown field "path" (expected: op, result_id, size)`
 }
 

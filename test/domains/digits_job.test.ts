@@ -11,6 +11,7 @@ import { decodeChannelMessage } from "../../src/contracts/ChannelMessage.js"
 import type { DigitsMetricsEvent } from "../../src/contracts/DigitsMetrics.js"
 import { MANIFEST_FILE, MODEL_FILE, pruneRuns, writeRunArtifacts } from "../../src/domains/digits/artifacts.js"
 import { decodeDigitsModel } from "../../src/domains/digits/DigitsModelCodec.js"
+import type { DigitsPayload } from "../../src/domains/digits/DigitsPayload.js"
 import { digitsJob, runDigitsTraining } from "../../src/domains/digits/job.js"
 import { EventBus } from "../../src/runtime/EventBus.js"
 import { JobContext } from "../../src/runtime/JobContext.js"
@@ -29,7 +30,7 @@ import {
 } from "../support/TrainingJobHarness.js"
 import { RedisServer } from "../support/RedisServer.js"
 
-const smallRun = { model_id: "mlp-32", epochs: 3, batch_size: 32, learning_rate: 0.002, train_size: 2000, val_size: 500, seed: 1 }
+const smallRun: DigitsPayload = { model_id: "mlp-32", epochs: 3, batch_size: 32, learning_rate: 0.002, train_size: 2000, val_size: 500, seed: 1 }
 
 const digitsOnly = (events: ReadonlyArray<{ readonly type: string }>): ReadonlyArray<DigitsMetricsEvent> =>
   events.flatMap((e) => isDigits(e) ? [e] : [])
@@ -123,7 +124,7 @@ layer(RedisServer.layer(), { excludeTestServices: true })("digits job", (it) => 
     const cases = [
       { name: "epochs 0", payload: { model_id: "mlp-32", epochs: 0 }, error: /epochs must be an integer from 1 to 100/ },
       { name: "negative learning rate", payload: { model_id: "mlp-32", learning_rate: -0.01 }, error: /learning_rate must be a finite number in \(0, 1\]/ },
-      { name: "unknown model", payload: { model_id: "mlp-999" }, error: /Unknown digits model "mlp-999": expected one of mlp-32, mlp-64, mlp-128/ }
+      { name: "unknown model", payload: { model_id: "mlp-999" }, error: /unknown digits model "mlp-999" \(known: mlp-32, mlp-64, mlp-128\) at \["model_id"\]/ }
     ]
     for (const c of cases) {
       it.effect(c.name, () =>

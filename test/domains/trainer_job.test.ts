@@ -70,7 +70,7 @@ layer(RedisServer.layer(), { excludeTestServices: true })("trainer job", (it) =>
     const cases = [
       { name: "steps 0", payload: { model_family: "char-mlp", steps: 0 }, error: /steps must be an integer from 1 to 100000/ },
       { name: "negative learning rate", payload: { model_family: "char-mlp", learning_rate: -0.5 }, error: /learning_rate must be a finite number in \(0, 1\]/ },
-      { name: "unknown family", payload: { model_family: "gpt-5" }, error: /Unknown model family "gpt-5": expected one of char-bigram, char-mlp/ },
+      { name: "unknown family", payload: { model_family: "gpt-5" }, error: /unknown model family "gpt-5" \(known: char-bigram, char-mlp\) at \["model_family"\]/ },
       { name: "context too long", payload: { model_family: "char-bigram", context_length: 4 }, error: /char-bigram takes a context_length of at most 1, got 4/ }
     ]
     for (const c of cases) {

@@ -153,7 +153,7 @@ describe("transcript: bad input", () => {
       assert.strictEqual((yield* failureOf({ text: "WEBVTT\n\nNOTE nothing here\n" })).reason, "EmptyCaptions")
       const bad = yield* failureOf({ text: "WEBVTT", format: "ass" })
       assert.strictEqual(bad.reason, "InvalidPayload")
-      assert.include(bad.message, `Expected a caption format`)
+      assert.include(bad.message, `unknown caption format "ass" (known: auto, vtt, srt) at ["format"]`)
       assert.strictEqual((yield* failureOf({ text: "WEBVTT", paragraphGapSeconds: -1 })).reason, "InvalidPayload")
     }))
 

@@ -106,7 +106,7 @@ describe("turkic: bad input", () => {
     Effect.gen(function*() {
       const [reason, message] = yield* reasonOf(decodeTurkicPayload({ text: "x", lang: "xx" }))
       assert.strictEqual(reason, "InvalidPayload")
-      assert.include(message, "Expected a known language: one of kk, tr, az")
+      assert.include(message, `unknown language "xx" (known: kk, tr, az, ky, uz, tt, ba, tk) at ["lang"]`)
     }))
 
   it.effect("both or neither of text and lines, extra fields and a bad top are rejected", () =>

@@ -118,7 +118,7 @@ layer(domainJobLayer(), { excludeTestServices: true, timeout: "60 seconds" })("t
         [{ text: " \n ", lang: "kk" }, "the corpus is empty"],
         [{ input_id: "0".repeat(64), lang: "kk" }, `input ${"0".repeat(64)} is not in the result store`],
         [{ text: "x", lang: "kk", encoding: "latin1" }, `unknown field "encoding"`],
-        [{ text: "x", lang: "mn" }, "Expected a known language"]
+        [{ text: "x", lang: "mn" }, `unknown language "mn" (known: kk, tr, az, ky, uz, tt, ba, tk) at ["lang"]`]
       ]
       for (const [payload, message] of cases) {
         const { jobId, record } = yield* runJob(payload)

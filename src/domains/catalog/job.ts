@@ -10,6 +10,7 @@ import { InputId, jsonBytes, readInputText, storeOutput, userError } from "../sh
 import { throttledProgress } from "../shared/jobProgress.js"
 import { exactlyOneOf, rejectUnknownFields } from "../shared/strictPayload.js"
 import { CatalogPayload, decodeCatalogBytes, MAX_CATALOG_BYTES } from "./Payload.js"
+import { lookupRules } from "./rules.js"
 import { issuesCsvBytes, validateCatalog } from "./validate.js"
 
 const fields = {
@@ -18,9 +19,18 @@ const fields = {
   input_id: Schema.optionalKey(InputId)
 }
 
+/**
+ * Marketplace, category and region against the rule table: a job for an unknown one could only
+ * fail, so it is refused at enqueue, at the field's path and in the words the job would use.
+ */
+const knownRules = Schema.makeFilter((payload: { readonly marketplace: string; readonly category: string; readonly region?: string }) => {
+  const found = lookupRules(payload.marketplace, payload.category, payload.region)
+  return "field" in found ? { path: [found.field], issue: found.message } : true
+})
+
 /** The domain's payload with the product CSV inline (`csv`) or in the result store (`input_id`). */
 export const CatalogJobPayload = rejectUnknownFields(
-  Schema.Struct(fields).check(exactlyOneOf(["csv", "input_id"])),
+  Schema.Struct(fields).check(exactlyOneOf(["csv", "input_id"]), knownRules),
   Object.keys(fields)
 ).annotate({ identifier: "CatalogJobPayload" })
 export type CatalogJobPayload = typeof CatalogJobPayload.Type

@@ -55,32 +55,57 @@ export const categoryRules: ReadonlyArray<CategoryRules> = [
 
 const unique = (values: ReadonlyArray<string>) => [...new Set(values)]
 
+/** Which choice of a lookup is unknown: the payload field, the error reason and a message naming the known ones. */
+export interface UnknownChoice {
+  readonly field: "marketplace" | "category" | "region"
+  readonly reason: "UnknownMarketplace" | "UnknownCategory" | "UnknownRegion"
+  readonly message: string
+}
+
+/**
+ * The rules for a marketplace, category and region, or the first of the three that is unknown.
+ * Pure, so the payload schema refuses an unknown choice at enqueue with the same words the job uses.
+ */
+export const lookupRules = (
+  marketplace: string,
+  category: string,
+  region: string | undefined
+): { readonly rules: CategoryRules; readonly region: string } | UnknownChoice => {
+  const ofMarketplace = categoryRules.filter((r) => r.marketplace === marketplace)
+  if (ofMarketplace.length === 0) {
+    return {
+      field: "marketplace",
+      reason: "UnknownMarketplace",
+      message: `unknown marketplace "${marketplace}" (known: ${unique(categoryRules.map((r) => r.marketplace)).join(", ")})`
+    }
+  }
+  const rules = ofMarketplace.find((r) => r.category === category)
+  if (rules === undefined) {
+    return {
+      field: "category",
+      reason: "UnknownCategory",
+      message: `unknown category "${category}" for ${marketplace} (known: ${ofMarketplace.map((r) => r.category).join(", ")})`
+    }
+  }
+  const chosen = region ?? rules.regions[0] ?? ""
+  if (!rules.regions.includes(chosen)) {
+    return {
+      field: "region",
+      reason: "UnknownRegion",
+      message: `unknown region "${chosen}" for ${marketplace} (known: ${rules.regions.join(", ")})`
+    }
+  }
+  return { rules, region: chosen }
+}
+
 /** Finds the rules for a marketplace, category and region, naming the known choices when one is unknown. */
 export const findRules = (
   marketplace: string,
   category: string,
   region: string | undefined
 ): Effect.Effect<{ readonly rules: CategoryRules; readonly region: string }, CatalogError> => {
-  const ofMarketplace = categoryRules.filter((r) => r.marketplace === marketplace)
-  if (ofMarketplace.length === 0) {
-    return Effect.fail(new CatalogError({
-      reason: "UnknownMarketplace",
-      message: `unknown marketplace "${marketplace}" (known: ${unique(categoryRules.map((r) => r.marketplace)).join(", ")})`
-    }))
-  }
-  const rules = ofMarketplace.find((r) => r.category === category)
-  if (rules === undefined) {
-    return Effect.fail(new CatalogError({
-      reason: "UnknownCategory",
-      message: `unknown category "${category}" for ${marketplace} (known: ${ofMarketplace.map((r) => r.category).join(", ")})`
-    }))
-  }
-  const chosen = region ?? rules.regions[0] ?? ""
-  if (!rules.regions.includes(chosen)) {
-    return Effect.fail(new CatalogError({
-      reason: "UnknownRegion",
-      message: `unknown region "${chosen}" for ${marketplace} (known: ${rules.regions.join(", ")})`
-    }))
-  }
-  return Effect.succeed({ rules, region: chosen })
+  const found = lookupRules(marketplace, category, region)
+  return "field" in found
+    ? Effect.fail(new CatalogError({ reason: found.reason, message: found.message }))
+    : Effect.succeed(found)
 }

@@ -6,7 +6,7 @@
 import { Effect, Schema } from "effect"
 import { defineJob } from "../../runtime/JobDefinition.js"
 import { JobSystemError, JobUserError } from "../../runtime/JobErrors.js"
-import { rejectUnknownFields } from "../shared/strictPayload.js"
+import { oneOf, rejectUnknownFields } from "../shared/strictPayload.js"
 import { throttledProgress } from "../shared/jobProgress.js"
 import { type DatabankError, databankErrorKind } from "./errors.js"
 import { DatabankPayload, DownloadPayload, UploadPayload } from "./Payload.js"
@@ -15,17 +15,30 @@ import { runDatabankJob } from "./program.js"
 const uploadKeys = Object.keys(UploadPayload.fields)
 const downloadKeys = Object.keys(DownloadPayload.fields)
 
+const decodeOp = Schema.decodeUnknownResult(Schema.Struct({ op: oneOf(["upload", "download"], "op") }))
+
+/**
+ * `op` on its own, before the union: when no member matches, the union can only say so for the
+ * whole object, while this names the field and the value (`unknown op "delete" ... at ["op"]`).
+ */
+const opIsKnown = Schema.makeFilter((input: { readonly [key: string]: unknown }) => {
+  const decoded = decodeOp(input)
+  return decoded._tag === "Success" || decoded.failure.issue
+})
+
 /**
  * The domain's payload, closed to unknown fields per `op`, with the rule `decodeDatabankPayload`
  * adds: an upload names exactly one source.
  */
 export const DatabankJobPayload = rejectUnknownFields(
-  DatabankPayload.check(
-    Schema.makeFilter((payload: DatabankPayload) =>
-      payload.op !== "upload" || (payload.data_base64 === undefined) !== (payload.result_id === undefined) ||
-      `an upload needs exactly one of "data_base64" or "result_id"`
+  Schema.Record(Schema.String, Schema.Unknown).check(opIsKnown).pipe(Schema.decodeTo(
+    DatabankPayload.check(
+      Schema.makeFilter((payload: DatabankPayload) =>
+        payload.op !== "upload" || (payload.data_base64 === undefined) !== (payload.result_id === undefined) ||
+        `an upload needs exactly one of "data_base64" or "result_id"`
+      )
     )
-  ),
+  )),
   (input) => input["op"] === "upload" ? uploadKeys : input["op"] === "download" ? downloadKeys : [...new Set([...uploadKeys, ...downloadKeys])]
 ).annotate({ identifier: "DatabankJobPayload" })
 

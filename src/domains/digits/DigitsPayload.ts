@@ -1,8 +1,10 @@
 import { Effect, Schema } from "effect"
+import { oneOf, rejectUnknownFields } from "../shared/strictPayload.js"
 import { InvalidConfig, ModelNotFound } from "../trainer/TrainingErrors.js"
 
 /** Models this domain can train. */
 export const digitsModelIds = ["mlp-32", "mlp-64", "mlp-128"] as const
+/** The model id as the manifest records it (DigitsModelCodec). */
 export const DigitsModelId = Schema.Literals(digitsModelIds)
 export type DigitsModelId = typeof DigitsModelId.Type
 
@@ -28,9 +30,8 @@ const intBetween = (name: string, minimum: number, maximum: number, fallback: nu
   Schema.Int.check(Schema.isBetween({ minimum, maximum }, { message: `${name} must be an integer from ${minimum} to ${maximum}` }))
     .pipe(Schema.withDecodingDefaultKey(Effect.succeed(fallback)))
 
-/** The job payload as it arrives (snake_case, like the events). Omitted fields take `digitsDefaults`. */
-export const DigitsPayload = Schema.Struct({
-  model_id: Schema.String,
+const fields = {
+  model_id: oneOf(digitsModelIds, "digits model"),
   epochs: intBetween("epochs", 1, 100, digitsDefaults.epochs),
   batch_size: intBetween("batch_size", 1, 1024, digitsDefaults.batch_size),
   learning_rate: Schema.Finite.check(
@@ -40,7 +41,20 @@ export const DigitsPayload = Schema.Struct({
     .pipe(Schema.withDecodingDefaultKey(Effect.succeed(digitsDefaults.seed))),
   train_size: intBetween("train_size", 10, MNIST_DIGIT_COUNT, digitsDefaults.train_size),
   val_size: intBetween("val_size", 10, MNIST_DIGIT_COUNT, digitsDefaults.val_size)
-}).annotate({ identifier: "DigitsPayload" })
+}
+
+/** Each size fits on its own, but both come out of the same 10,000 digits. */
+const sizesFit = Schema.makeFilter((payload: { readonly train_size: number; readonly val_size: number }) => {
+  const total = payload.train_size + payload.val_size
+  return total <= MNIST_DIGIT_COUNT || `train_size + val_size must be at most ${MNIST_DIGIT_COUNT}, got ${total}`
+})
+
+/**
+ * The job payload as it arrives (snake_case, like the events). Omitted fields take `digitsDefaults`.
+ * Unknown fields, an unknown model and sizes that do not fit are refused here, i.e. at enqueue.
+ */
+export const DigitsPayload = rejectUnknownFields(Schema.Struct(fields).check(sizesFit), Object.keys(fields))
+  .annotate({ identifier: "DigitsPayload" })
 export type DigitsPayload = typeof DigitsPayload.Type
 
 /** What the training loop needs, in camelCase, with the model id resolved to a width. */
@@ -57,30 +71,30 @@ export interface DigitsTrainingConfig {
 
 const decodePayload = Schema.decodeUnknownEffect(DigitsPayload)
 
+/** The `model_id` of a raw payload, if it has one. */
+const modelIdOf = (input: unknown): unknown =>
+  typeof input === "object" && input !== null && "model_id" in input ? input.model_id : undefined
+
 /** Validates a raw payload; a bad value or an unknown model is a user error with a readable message. */
 export const decodeDigitsPayload = (input: unknown): Effect.Effect<DigitsTrainingConfig, InvalidConfig | ModelNotFound> =>
   Effect.gen(function*() {
+    // The schema refuses an unknown model too, but a caller that trains without enqueueing (bench,
+    // tests) gets it as its own error, MODEL_NOT_FOUND, rather than as one more invalid value.
+    const requested = modelIdOf(input)
+    if (typeof requested === "string" && !isDigitsModelId(requested)) {
+      return yield* new ModelNotFound({
+        model: requested,
+        message: `Unknown digits model "${requested}": expected one of ${digitsModelIds.join(", ")}`
+      })
+    }
     const payload = yield* decodePayload(input).pipe(
       Effect.mapError((error) =>
         new InvalidConfig({ message: `Invalid digits payload: ${error.message.replace(/\s*\n\s*/g, " ")}` })
       )
     )
-    const modelId = payload.model_id
-    if (!isDigitsModelId(modelId)) {
-      return yield* new ModelNotFound({
-        model: modelId,
-        message: `Unknown digits model "${modelId}": expected one of ${digitsModelIds.join(", ")}`
-      })
-    }
-    const total = payload.train_size + payload.val_size
-    if (total > MNIST_DIGIT_COUNT) {
-      return yield* new InvalidConfig({
-        message: `Invalid digits payload: train_size + val_size must be at most ${MNIST_DIGIT_COUNT}, got ${total}`
-      })
-    }
     return {
-      modelId,
-      hidden: digitsModels[modelId],
+      modelId: payload.model_id,
+      hidden: digitsModels[payload.model_id],
       epochs: payload.epochs,
       batchSize: payload.batch_size,
       learningRate: payload.learning_rate,

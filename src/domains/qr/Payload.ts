@@ -1,9 +1,12 @@
 import { Schema } from "effect"
+import { oneOf, rejectUnknownFields } from "../shared/strictPayload.js"
 
 /** Longest text a QR code holds (version 40, byte mode, error correction L). */
 export const maxQrTextBytes = 2953
 
-export const QrPayload = Schema.Struct({
+export const qrImageFormats = ["png", "svg"] as const
+
+const fields = {
   text: Schema.String.check(
     Schema.makeFilter((text: string) => text.trim().length > 0 || "text must not be empty"),
     Schema.makeFilter((text: string) =>
@@ -11,6 +14,9 @@ export const QrPayload = Schema.Struct({
   ),
   /** Width of the image in pixels. */
   size: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 64, maximum: 4096 }))),
-  format: Schema.optionalKey(Schema.Literals(["png", "svg"]))
-}).annotate({ identifier: "QrPayload" })
+  format: Schema.optionalKey(oneOf(qrImageFormats, "image format"))
+}
+
+/** The qr job's payload, closed to unknown fields so a misspelt option (`fromat`) is refused at enqueue. */
+export const QrPayload = rejectUnknownFields(Schema.Struct(fields), Object.keys(fields)).annotate({ identifier: "QrPayload" })
 export type QrPayload = typeof QrPayload.Type

@@ -1,11 +1,10 @@
 import { Effect, Schema } from "effect"
+import { oneOf } from "../shared/strictPayload.js"
 import { TranscriptError } from "./TranscriptError.js"
 
 export const MAX_CAPTION_BYTES = 8 * 1024 * 1024
 
-export const CaptionFormat = Schema.Literals(["auto", "vtt", "srt"]).annotate({
-  message: `Expected a caption format: "auto", "vtt" or "srt"`
-})
+export const CaptionFormat = oneOf(["auto", "vtt", "srt"], "caption format")
 export type CaptionFormat = typeof CaptionFormat.Type
 
 export const TranscriptPayload = Schema.Struct({

@@ -1,4 +1,5 @@
 import { Effect, Schema } from "effect"
+import { oneOf } from "../shared/strictPayload.js"
 import { TurkicError } from "./TurkicError.js"
 
 /** Turkic languages the corpus job knows (ISO 639-1 codes; `tt` Tatar, `ba` Bashkir, `tk` Turkmen). */
@@ -10,13 +11,9 @@ export const MAX_CORPUS_BYTES = 4 * 1024 * 1024
 export const MAX_TOP = 1000
 export const DEFAULT_TOP = 20
 
-export const TurkicLanguage = Schema.Literals(turkicLanguages).annotate({
-  message: `Expected a known language: one of ${turkicLanguages.join(", ")}`
-})
+export const TurkicLanguage = oneOf(turkicLanguages, "language")
 
-export const Transliteration = Schema.Literals(["cyr2lat", "lat2cyr"]).annotate({
-  message: `Expected "cyr2lat" or "lat2cyr"`
-})
+export const Transliteration = oneOf(["cyr2lat", "lat2cyr"], "transliteration")
 export type Transliteration = typeof Transliteration.Type
 
 export const TurkicPayload = Schema.Struct({
