@@ -88,9 +88,16 @@ describe("jobs CLI on a real redis-server", () => {
   }, 90_000)
 
   it("reports an unknown domain, bad JSON and an unreachable Redis in one line, exiting non-zero", async () => {
+    // Any well-formed name is a domain; the registry says which ones have a job.
     const unknown = await runCli(["enqueue", "--domain", "pdf", "--user-id", "1", "--payload", "{}"], env)
-    expect(unknown.code).toBe(2)
-    expect(unknown.stdout + unknown.stderr).toContain(`Invalid value for flag --domain: "pdf"`)
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr.trim()).toMatch(/^error: domain "pdf" has no job yet; domains with jobs: .*\bqr\b/)
+    const malformed = await runCli(["enqueue", "--domain", "PDF", "--user-id", "1", "--payload", "{}"], env)
+    expect(malformed.code).toBe(2)
+    expect(malformed.stderr.trim().split("\n")).toEqual([
+      `error: Invalid value for flag --domain: "PDF". Expected: a domain name: a lower-case letter, then up to 31 lower-case letters, digits or _`,
+      "run `effect-jobs enqueue --help` for usage"
+    ])
     const badJson = await runCli(["enqueue", "--domain", "qr", "--user-id", "1", "--payload", "{nope"], env)
     expect(badJson.code).toBe(1)
     expect(badJson.stderr.trim()).toBe("error: --payload is not valid JSON: {nope")

@@ -84,8 +84,10 @@ describe("reliability commands", () => {
     expect(every.stdout.trim()).toBe("schedule tick: workers of qr enqueue it as repeat:tick:<time>")
     expect(cron.code).toBe(0)
     expect([badCron.code, badCron.stderr]).toEqual([1, expect.stringContaining("invalid cron expression \"every day\"")])
-    expect([badRetryOn.code, badRetryOn.stderr.trim()]).toEqual([1, "error: --retry-on takes user and/or system, got \"sometimes\""])
-    expect([mixed.code, mixed.stderr.trim()]).toEqual([1, "error: --every/--cron cannot be combined with --delay/--run-at"])
+    // Flags that cannot run as given are usage errors: exit 2 and a pointer to the help.
+    const pointer = "\nrun `effect-jobs enqueue --help` for usage"
+    expect([badRetryOn.code, badRetryOn.stderr.trim()]).toEqual([2, `error: --retry-on takes user and/or system, got "sometimes"${pointer}`])
+    expect([mixed.code, mixed.stderr.trim()]).toEqual([2, `error: --every/--cron cannot be combined with --delay/--run-at${pointer}`])
 
     const list = await jobs("schedules", "list", "--domain", "qr")
     expect(list.stdout).toContain("tick\tevery 60000 ms\tuser 1\t{\"text\":\"tick\"}")

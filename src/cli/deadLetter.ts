@@ -8,8 +8,8 @@ const iso = (ms: number) => new Date(ms).toISOString()
 
 const listCommand = Command.make("list", {
   domain: domainFlag,
-  limit: Flag.Int("limit").pipe(Flag.withDescription("Most entries shown"), Flag.withDefault(100)),
-  offset: Flag.Int("offset").pipe(Flag.withDescription("Entries skipped (oldest first)"), Flag.withDefault(0))
+  limit: Flag.Int("limit").pipe(Flag.withDescription("Most entries shown (default: 100)"), Flag.withDefault(100)),
+  offset: Flag.Int("offset").pipe(Flag.withDescription("Entries skipped (oldest first) (default: 0)"), Flag.withDefault(0))
 }, ({ domain, limit, offset }) =>
   Effect.gen(function*() {
     const entries = yield* listDeadLetter(domain, { limit, offset })

@@ -17,7 +17,7 @@ const payloads = [
 ] as const
 
 export const demoCommand = Command.make("demo", {
-  concurrency: Flag.Int("concurrency").pipe(Flag.withDefault(2))
+  concurrency: Flag.Int("concurrency").pipe(Flag.withDescription("Jobs the demo worker runs at once (default: 2)"), Flag.withDefault(2))
 }, ({ concurrency }) =>
   Effect.gen(function*() {
     const redis = yield* RedisClient

@@ -6,16 +6,14 @@ import { findJob } from "../domains/registry.js"
 import type { ErrorKind } from "../contracts/JobDomain.js"
 import { JobQueue } from "../runtime/JobQueue.js"
 import { addSchedule } from "../runtime/Schedules.js"
-import { domainFlag } from "./flags.js"
+import { domainFlag, UsageError } from "./flags.js"
+import { payloadFlags, readPayload } from "./payloadInput.js"
 
-const parsePayload = (text: string) =>
-  Schema.decodeUnknownEffect(Schema.fromJsonString(Schema.Unknown))(text).pipe(
-    Effect.mapError(() => new ContractError({ contract: "payload", message: `--payload is not valid JSON: ${text.slice(0, 80)}` }))
-  )
+const usage = (message: string) => new UsageError({ command: "enqueue", message })
 
 const parseRunAt = (text: string) =>
   Option.match(DateTime.make(text), {
-    onNone: () => Effect.fail(new ContractError({ contract: "run-at", message: `--run-at is not an ISO 8601 time: ${text}` })),
+    onNone: () => Effect.fail(usage(`--run-at is not an ISO 8601 time: ${text}`)),
     onSome: (dt) => Effect.succeed(DateTime.toEpochMillis(dt))
   })
 
@@ -24,26 +22,24 @@ const parseRetryOn = (text: string) => {
   const known: Array<ErrorKind> = []
   for (const kind of kinds) {
     if (kind !== "user" && kind !== "system") {
-      return Effect.fail(new ContractError({ contract: "retry-on", message: `--retry-on takes user and/or system, got "${kind}"` }))
+      return Effect.fail(usage(`--retry-on takes user and/or system, got "${kind}"`))
     }
     known.push(kind)
   }
   return Effect.succeed(known)
 }
 
-const usage = (message: string) => new ContractError({ contract: "enqueue", message })
-
 export const enqueueCommand = Command.make("enqueue", {
   domain: domainFlag,
   userId: Flag.Int("user-id").pipe(Flag.withDescription("Integer id of the user the job belongs to")),
-  payload: Flag.String("payload").pipe(Flag.withDescription("The job's payload as JSON")),
-  jobId: Flag.String("job-id").pipe(Flag.withDescription("Your own job id; enqueueing it twice adds the job once"), Flag.optional),
-  delay: Flag.Int("delay").pipe(Flag.withDescription("Start no earlier than this many milliseconds from now"), Flag.optional),
+  ...payloadFlags,
+  jobId: Flag.String("job-id").pipe(Flag.withDescription("Your own job id; enqueueing it twice adds the job once (default: a random UUID)"), Flag.optional),
+  delay: Flag.Int("delay").pipe(Flag.withDescription("Start no earlier than this many milliseconds from now (default: now)"), Flag.optional),
   runAt: Flag.String("run-at").pipe(Flag.withDescription("Start no earlier than this ISO 8601 time"), Flag.optional),
-  maxAttempts: Flag.Int("max-attempts").pipe(Flag.withDescription("Attempts before the job goes to dead letter"), Flag.optional),
-  backoffMs: Flag.Int("backoff-ms").pipe(Flag.withDescription("First retry delay; later ones double, with jitter"), Flag.optional),
+  maxAttempts: Flag.Int("max-attempts").pipe(Flag.withDescription("Attempts before the job goes to dead letter (default: JOBS_MAX_ATTEMPTS, 3)"), Flag.optional),
+  backoffMs: Flag.Int("backoff-ms").pipe(Flag.withDescription("First retry delay; later ones double, with jitter (default: JOBS_BACKOFF_MS, 1000)"), Flag.optional),
   retryOn: Flag.String("retry-on").pipe(
-    Flag.withDescription("Error kinds that are retried: system (default), user, or user,system; empty for none"),
+    Flag.withDescription("Error kinds that are retried: system, user, or user,system; empty for none (default: system)"),
     Flag.optional
   ),
   every: Flag.Int("every").pipe(
@@ -56,7 +52,7 @@ export const enqueueCommand = Command.make("enqueue", {
   )
 }, (flags) =>
   Effect.gen(function*() {
-    const payload = yield* parsePayload(flags.payload)
+    const payload = yield* readPayload(flags)
     const job = yield* findJob(flags.domain)
     yield* job.validatePayload(payload)
     if (Option.isSome(flags.every) || Option.isSome(flags.cron)) {
@@ -68,7 +64,9 @@ export const enqueueCommand = Command.make("enqueue", {
         name,
         anchor_ms: Date.now(),
         user_id: flags.userId,
-        payload: yield* Schema.decodeUnknownEffect(Schema.Json)(payload).pipe(Effect.mapError(() => usage("payload is not JSON"))),
+        payload: yield* Schema.decodeUnknownEffect(Schema.Json)(payload).pipe(
+          Effect.mapError(() => new ContractError({ contract: "payload", message: "payload is not JSON" }))
+        ),
         ...(Option.isSome(flags.every) ? { every_ms: flags.every.value } : {}),
         ...(Option.isSome(flags.cron) ? { cron: flags.cron.value } : {}),
         ...(Option.isSome(flags.maxAttempts) ? { max_attempts: flags.maxAttempts.value } : {})

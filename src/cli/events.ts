@@ -6,7 +6,7 @@ import { domainFlag } from "./flags.js"
 export const eventsCommand = Command.make("events", {
   domain: domainFlag,
   from: Flag.String("from").pipe(
-    Flag.withDescription("Replay the event log from this position (0 = everything kept) before going live"),
+    Flag.withDescription("Replay the event log from this position (0 = everything kept) before going live (default: live events only)"),
     Flag.optional
   )
 }, ({ domain, from }) =>

@@ -1,4 +1,5 @@
 /** Flags shared by several commands. */
+import { Schema } from "effect"
 import { Flag } from "effect/cli"
 import { isJobDomain } from "../contracts/JobDomain.js"
 
@@ -9,8 +10,8 @@ import { isJobDomain } from "../contracts/JobDomain.js"
 const domainName = (flag: Flag.Flag<string>): Flag.Flag<string> =>
   flag.pipe(
     Flag.withMetavar("name"),
-    Flag.filter(isJobDomain, (value) =>
-      `"${value}" is not a domain name (a lower-case letter, then up to 31 lower-case letters, digits or _)`)
+    // effect/cli prints this after `Invalid value for flag --domain: "X". Expected: `.
+    Flag.filter(isJobDomain, () => "a domain name: a lower-case letter, then up to 31 lower-case letters, digits or _")
   )
 
 export const domainFlag = domainName(Flag.String("domain")).pipe(
@@ -31,3 +32,12 @@ export const withShownDefault = <A, const B extends string | number | boolean>(
 ) =>
 (self: Flag.Flag<A>): Flag.Flag<A | B> =>
   self.pipe(Flag.withDescription(`${description} (default: ${String(value)})`), Flag.withDefault(value))
+
+/**
+ * A command line that parsed but cannot run as given (flags that exclude each other, a setting for
+ * a domain not served): main.ts reports it like a parse error, one line and a pointer to --help.
+ */
+export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
+  command: Schema.String,
+  message: Schema.String
+}) {}

@@ -60,7 +60,7 @@ export const makeTerminalRenderer = (out: Output) => {
 export const watchCommand = Command.make("watch", {
   domains: domainsFlag,
   from: Flag.String("from").pipe(
-    Flag.withDescription("Replay the event log from this position (0 = everything kept) before going live"),
+    Flag.withDescription("Replay the event log from this position (0 = everything kept) before going live (default: live events only)"),
     Flag.optional
   )
 }, ({ domains, from }) =>
