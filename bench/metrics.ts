@@ -8,6 +8,7 @@ import { rmSync } from "node:fs"
 import { Context, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import { encodeDigitsMetricsEvent, makeDigitsBatch } from "../src/contracts/DigitsMetrics.js"
 import { runDigitsTraining } from "../src/domains/digits/job.js"
+import type { DigitsPayload } from "../src/domains/digits/DigitsPayload.js"
 import { JobContext } from "../src/runtime/JobContext.js"
 import { JobQueue } from "../src/runtime/JobQueue.js"
 import { JobStore } from "../src/runtime/JobStore.js"
@@ -23,7 +24,7 @@ import { tempDir } from "../test/support/TrainingJobHarness.js"
 const RUNS = 8
 const EMIT_CALLS = 1_048_576
 const CHUNK = 512
-const payload = { model_id: "mlp-64", epochs: 2, batch_size: 32, learning_rate: 0.002, train_size: 9000, val_size: 1000, seed: 0 }
+const payload: DigitsPayload = { model_id: "mlp-64", epochs: 2, batch_size: 32, learning_rate: 0.002, train_size: 9000, val_size: 1000, seed: 0 }
 
 const modes: ReadonlyArray<{ readonly name: string; readonly settings: Partial<MetricsSettings> }> = [
   { name: "metrics off", settings: { enabled: false } },

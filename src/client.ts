@@ -4,6 +4,7 @@
  * `EnqueueError`, `JobNotFound`, `OutcomeTimeout`, `RedisError`, ...), each an `Error` with `_tag`.
  */
 import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted, Scope } from "effect"
+import type { JobContext } from "./runtime/JobContext.js"
 import type { JobDefinition, JobSpec } from "./runtime/JobDefinition.js"
 import type { Enqueued } from "./runtime/JobQueue.js"
 import { jobsLayerConfig, jobsLayerMemory, type JobsServices } from "./runtime/JobsLayer.js"
@@ -42,7 +43,7 @@ export interface JobsClient {
   readonly cancel: (target: JobTarget, jobId: string) => Promise<CancelResult>
   readonly retry: (target: JobTarget, jobId: string) => Promise<void>
   /** Runs a worker for `job` in this process until `close()`, which drains it. */
-  readonly startWorker: <P, R extends JobsServices>(job: JobDefinition<P, R>, options: WorkerOptions) => Promise<{ readonly workerId: string }>
+  readonly startWorker: <P, R extends JobsServices | JobContext>(job: JobDefinition<P, R>, options: WorkerOptions) => Promise<{ readonly workerId: string }>
   /** Drains this client's workers and closes its connections. */
   readonly close: () => Promise<void>
 }
