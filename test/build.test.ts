@@ -1,30 +1,36 @@
 /**
  * The production build (scripts/build.ts): one bundle run by plain node, with the Lua scripts
  * and the corpus beside it. Runs the demo on the in-memory Redis, then a qr job through the
- * bundled enqueue and worker commands on a real redis-server.
+ * bundled enqueue and worker commands on a real redis-server, and the effect-jobs bin, which
+ * prefers the bundle when one is built.
  */
-import { readFileSync, rmSync } from "node:fs"
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { buildBundle } from "../scripts/build.js"
 import { type CliEntry, runCli, startCli, waitFor } from "./support/Cli.js"
 import { type RedisServerHandle, startRedisServer } from "./support/RedisServer.js"
 
-// Inside the project, so the bundle's external packages resolve from its node_modules.
-const outDir = join(process.cwd(), "node_modules", ".cache", `jobs-build-test-${process.pid}`)
+// Inside the project, so the bundle's external packages resolve from its node_modules. Laid out
+// as a package (bin/, dist/) without sources, so the bin there can only run the bundle.
+const packageDir = join(process.cwd(), "node_modules", ".cache", `jobs-build-test-${process.pid}`)
+const outDir = join(packageDir, "dist")
 const bundle: CliEntry = { _tag: "Bundle", file: join(outDir, "jobs.mjs") }
+const bin: CliEntry = { _tag: "Bundle", file: join(packageDir, "bin", "effect-jobs.js") }
 
 let server: RedisServerHandle
 
 beforeAll(async () => {
   await buildBundle(join(process.cwd(), "src/main.ts"), join(outDir, "jobs.mjs"))
+  mkdirSync(join(packageDir, "bin"))
+  copyFileSync(join(process.cwd(), "bin", "effect-jobs.js"), bin.file)
   server = await startRedisServer()
 }, 60_000)
 
 afterAll(async () => {
   await server.stop(true)
   rmSync(server.dir, { recursive: true, force: true })
-  rmSync(outDir, { recursive: true, force: true })
+  rmSync(packageDir, { recursive: true, force: true })
 })
 
 describe("the built bundle", () => {
@@ -43,7 +49,9 @@ describe("the built bundle", () => {
 
   it("enqueues and runs a qr job on a real redis-server", async () => {
     const env = { REDIS_URL: server.url, RESULT_STORE_DIR: join(outDir, "results") }
-    const enqueued = await runCli(["enqueue", "--domain", "qr", "--user-id", "9", "--payload", JSON.stringify({ text: "bundled" })], env, 30_000, bundle)
+    // Enqueued through the bin, which has no sources beside it to fall back on.
+    const enqueued = await runCli(["enqueue", "--domain", "qr", "--user-id", "9", "--payload", JSON.stringify({ text: "bundled" })], env, 30_000, bin)
+    expect(enqueued.stderr).toBe("")
     expect(enqueued.code).toBe(0)
     const jobId = enqueued.stdout.trim()
     const worker = startCli(["worker", "--domain", "qr"], env, bundle)
