@@ -87,11 +87,13 @@ describe("jobs CLI on a real redis-server", () => {
     expect(seen.at(-1)).toMatchObject({ type: "qr.job.completed.v1", job_id: jobId, user_id: 42, result_id: resultId })
   }, 90_000)
 
-  it("reports an unknown domain, bad JSON and an unreachable Redis in one line, exiting non-zero", async () => {
-    // Any well-formed name is a domain; the registry says which ones have a job.
-    const unknown = await runCli(["enqueue", "--domain", "pdf", "--user-id", "1", "--payload", "{}"], env)
-    expect(unknown.code).toBe(1)
-    expect(unknown.stderr.trim()).toMatch(/^error: domain "pdf" has no job yet; domains with jobs: .*\bqr\b/)
+  it("enqueues for a domain served elsewhere unchecked, with a note; a bad name, bad JSON and an unreachable Redis are one line", async () => {
+    // Any well-formed name is a domain; one whose job lives in another project takes its payload as given.
+    const elsewhere = await runCli(["enqueue", "--domain", "pdf", "--user-id", "1", "--payload", `{"pages":3}`], env)
+    expect(elsewhere.code).toBe(0)
+    expect(elsewhere.stderr.trim()).toMatch(/^note: no job of domain "pdf" is registered here \(.*\bqr\b.*\); the payload is not checked$/)
+    const status = await runCli(["status", "--domain", "pdf", elsewhere.stdout.trim()], env)
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: "queued", user_id: 1 })
     const malformed = await runCli(["enqueue", "--domain", "PDF", "--user-id", "1", "--payload", "{}"], env)
     expect(malformed.code).toBe(2)
     expect(malformed.stderr.trim().split("\n")).toEqual([

@@ -1,7 +1,8 @@
-/** Everything a CLI command may need: the runtime over REDIS_URL (or in-memory) and the result store. */
-import { Layer } from "effect"
-import { MetricsEmitter } from "../runtime/MetricsEmitter.js"
-import { ResultStore } from "../runtime/ResultStore.js"
-import { runtimeLayerConfig } from "../runtime/RuntimeLayer.js"
+/**
+ * Everything a CLI command may need: the runtime over REDIS_URL (or in-memory), a producer that
+ * checks the payloads of this repository's domains, the result store and the metrics emitter.
+ */
+import { registeredJobs } from "../domains/registry.js"
+import { jobsLayerConfig } from "../runtime/JobsLayer.js"
 
-export const appLayer = Layer.merge(ResultStore.layerConfig, MetricsEmitter.layer).pipe(Layer.provideMerge(runtimeLayerConfig))
+export const appLayer = jobsLayerConfig({ jobs: registeredJobs })

@@ -5,7 +5,7 @@
 import { Effect, type Scope } from "effect"
 import { ContractError } from "../contracts/ContractError.js"
 import type { JobDomain } from "../contracts/JobDomain.js"
-import type { JobDefinition } from "../runtime/JobDefinition.js"
+import type { JobDefinition, JobSpec } from "../runtime/JobDefinition.js"
 import type { MetricsEmitter } from "../runtime/MetricsEmitter.js"
 import type { ResultStore } from "../runtime/ResultStore.js"
 import type { RuntimeServices } from "../runtime/RuntimeLayer.js"
@@ -23,20 +23,18 @@ import { turkicJob } from "./turkic/job.js"
 /** Services a domain's job may use beside JobContext. */
 export type DomainServices = ResultStore | MetricsEmitter
 
-export interface RegisteredJob {
-  readonly domain: JobDomain
-  /** Checks a payload against the domain's schema before it is enqueued. */
-  readonly validatePayload: (payload: unknown) => Effect.Effect<void, ContractError>
+/** A job of this repository: its spec (domain and payload check) and a way to start its worker. */
+export interface RegisteredJob extends JobSpec {
   readonly startWorker: (options: WorkerOptions) => Effect.Effect<WorkerHandle, never, RuntimeServices | DomainServices | Scope.Scope>
 }
 
 const register = <P, R extends DomainServices>(definition: JobDefinition<P, R>): RegisteredJob => ({
   domain: definition.domain,
-  validatePayload: (payload) => Effect.asVoid(definition.validatePayload(payload)),
+  validatePayload: definition.validatePayload,
   startWorker: (options) => startWorker(definition, options)
 })
 
-const registered: ReadonlyArray<RegisteredJob> = [
+export const registeredJobs: ReadonlyArray<RegisteredJob> = [
   register(qrJob),
   register(turkicJob),
   register(transcriptJob),
@@ -49,14 +47,14 @@ const registered: ReadonlyArray<RegisteredJob> = [
 ]
 
 export const findJob = (domain: JobDomain): Effect.Effect<RegisteredJob, ContractError> => {
-  const job = registered.find((r) => r.domain === domain)
+  const job = registeredJobs.find((r) => r.domain === domain)
   return job === undefined
     ? Effect.fail(new ContractError({
       contract: "JobDomain",
-      message: `domain "${domain}" has no job yet; domains with jobs: ${registered.map((r) => r.domain).join(", ")}`
+      message: `domain "${domain}" has no job yet; domains with jobs: ${registeredJobs.map((r) => r.domain).join(", ")}`
     }))
     : Effect.succeed(job)
 }
 
 /** Domains that have a job registered. */
-export const registeredDomains = (): ReadonlyArray<JobDomain> => registered.map((r) => r.domain)
+export const registeredDomains = (): ReadonlyArray<JobDomain> => registeredJobs.map((r) => r.domain)
