@@ -5,9 +5,7 @@ import type { RedisConnection, RedisMessage } from "../RedisClient.js"
 import { RedisError } from "./RedisError.js"
 import type { LuaScript } from "./LuaScript.js"
 import { type RedisReply, toRedisReply } from "./RedisReply.js"
-
-/** The URL without its password, for messages and logs. */
-const redactUrl = (url: string): string => url.replace(/\/\/[^@/]*@/, "//<redacted>@")
+import { redactSecretsIn, redactUrl } from "./redactUrl.js"
 
 const decodeReply = (op: string, raw: unknown): Effect.Effect<RedisReply, RedisError> => {
   const reply = toRedisReply(raw)
@@ -46,7 +44,8 @@ const connect = (url: string, name: string, close: "quit" | "disconnect" = "quit
       catch: (cause) =>
         new RedisError({
           op: "connect",
-          message: `cannot connect to Redis at ${redactUrl(url)}: ${cause instanceof Error ? cause.message : String(cause)}`
+          // ioredis may have parsed part of an odd password as a host and named it in its message.
+          message: `cannot connect to Redis at ${redactUrl(url)}: ${redactSecretsIn(cause instanceof Error ? cause.message : String(cause), url)}`
         })
     }),
     (client) =>
