@@ -9,6 +9,7 @@ import { blocking } from "./redis/blocking.js"
 import { collections } from "./redis/collections.js"
 import { keysAndStrings } from "./redis/keysAndStrings.js"
 import { lua } from "./redis/lua.js"
+import { luaShebang } from "./redis/luaShebang.js"
 import { sortedSets } from "./redis/sortedSets.js"
 import { streams } from "./redis/streams.js"
 
@@ -19,5 +20,6 @@ export const redisCommandsSuite = (name: string, redisLayer: Layer.Layer<RedisCl
     sortedSets(it)
     streams(it)
     lua(it)
+    luaShebang(it)
     blocking(it)
   })

@@ -1,3 +1,4 @@
+#!lua
 --[[
   Applies a batch of state changes of one domain's running jobs, then claims jobs for the
   workers that asked: every change a process makes while the previous batch is on the wire
@@ -19,9 +20,13 @@
           retry      the attempt ended; the job waits in the delayed set until run_at
           dead       out of attempts; the job is kept in the dead-letter set
           release    handed back unfinished (worker shutting down); the attempt is not counted
-  Returns: { applied, claims }
+  Returns: { applied, claims, problems }
     applied: one character per change, "1" applied, "0" refused
     claims: per claim { claimed, invalid, next delayed job due in ms or nil } (see includes/claim.lua)
+    problems: key, what was done, ... for queue keys of the wrong type a change met (set aside)
+  An events log of the wrong type refuses the call (error reply naming the key) before any write.
+  Without allow-oom (the shebang): under maxmemory with noeviction Redis refuses the whole call up
+  front, so a worker takes no job it could not finish; the caller retries its final changes.
 ]]
 --@include compat.lua
 --@include now.lua
@@ -39,6 +44,17 @@ local function clock()
   return now
 end
 
+-- One TYPE per call, not per job: every later write of the call can then log its event.
+local events_problem = wrong_type(KEYS[6], 'stream')
+if events_problem then
+  return redis.error_reply(events_problem)
+end
+local problems = {}
+local function report(key, problem)
+  problems[#problems + 1] = key
+  problems[#problems + 1] = problem
+end
+
 -- A job's hash is read once per call (the fence) and written once, with the fields of all its
 -- applied changes in order so later values win: nothing sees the hash in between.
 local owners = {}          -- key -> the execution that owns it for the rest of this call, or false
@@ -49,8 +65,9 @@ for _, change in ipairs(cjson.decode(ARGV[9 + claims * 2])) do
   local key = prefix .. id
   local owner = owners[key]
   if owner == nil then
-    local found = redis.call('HMGET', key, 'execution_id', 'status')
-    owner = found[2] == 'processing' and found[1] or false
+    -- A record of another type (no execution owns it) refuses the change instead of the call.
+    local found = redis.pcall('HMGET', key, 'execution_id', 'status')
+    owner = not found.err and found[2] == 'processing' and found[1] or false
     owners[key] = owner
   end
   if owner ~= execution then
@@ -73,14 +90,14 @@ for _, change in ipairs(cjson.decode(ARGV[9 + claims * 2])) do
     if kind ~= 'update' then
       -- A final change ends the execution: later changes of it in this call are refused.
       owners[key] = false
-      redis.call('ZREM', KEYS[2], id)
+      call_guarded(report, KEYS[2], 'zset', clock, 'ZREM', KEYS[2], id)
     end
     if kind == 'retry' then
-      redis.call('ZADD', KEYS[3], tonumber(run_at), id)
+      call_guarded(report, KEYS[3], 'zset', clock, 'ZADD', KEYS[3], tonumber(run_at), id)
     elseif kind == 'dead' then
-      redis.call('ZADD', KEYS[5], clock(), id)
+      call_guarded(report, KEYS[5], 'zset', clock, 'ZADD', KEYS[5], clock(), id)
     elseif kind == 'release' then
-      redis.call('RPUSH', KEYS[1], id)
+      call_guarded(report, KEYS[1], 'list', clock, 'RPUSH', KEYS[1], id)
     elseif (kind == 'completed' or kind == 'failed') and retention > 0 then
       redis.call('PEXPIRE', key, retention)
     end
@@ -101,4 +118,4 @@ for c = 0, claims - 1 do
     clock(), claimed, invalid)
   claimed_by[#claimed_by + 1] = { claimed, invalid, due_in }
 end
-return { table.concat(applied), claimed_by }
+return { table.concat(applied), claimed_by, problems }

@@ -1,3 +1,4 @@
+#!lua
 --[[
   Cancels a job. A queued or delayed job is taken off the queue and failed at once. A running
   job is flagged `cancel_requested` and a control message is published: the owning worker
@@ -17,8 +18,14 @@
 --@include json.lua
 --@include emit.lua
 --@include failed_event.lua
+--@include guard.lua
 local id, domain, channel, control, maxlen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local retention, updated_at, message = tonumber(ARGV[6]), ARGV[7], ARGV[8]
+-- Every key is checked before the first write: an error halfway would leave the job half-changed.
+local problem = wrong_type(KEYS[2], 'list') or wrong_type(KEYS[3], 'zset') or wrong_type(KEYS[4], 'stream')
+if problem then
+  return redis.error_reply(problem)
+end
 if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then
   return { 'missing', '' }
 end

@@ -1,3 +1,4 @@
+#!lua
 --[[
   Adds jobs to a domain queue. Idempotent per job id: when a record with that id exists,
   the job is not added again.
@@ -9,9 +10,16 @@
   then 7 values per job: job_id, user_id, payload JSON, run_at ms (0 = now), max_attempts, backoff ms,
   retry_on (comma-separated error kinds that are retried, e.g. "system")
   Returns: n integers, 1 = added, 0 = already existed.
+  A queue key of the wrong type refuses the whole call (error reply naming the key) before anything
+  is written: a record in no queue would answer "already existed" to every later enqueue of its id.
 ]]
 --@include now.lua
+--@include guard.lua
 local prefix, created_at, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local problem = wrong_type(KEYS[1], 'list') or wrong_type(KEYS[2], 'zset')
+if problem then
+  return redis.error_reply(problem)
+end
 local now = now_ms()
 local added = {}
 for i = 0, n - 1 do

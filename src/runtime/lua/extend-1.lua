@@ -1,3 +1,4 @@
+#!lua flags=allow-oom
 --[[
   Renews the leases of a worker's running jobs in one call. A job whose execution id
   changed (its lease expired and another worker took it) is reported as lost. A job
@@ -7,10 +8,18 @@
   KEYS[1] active sorted set
   ARGV[1] job key prefix   ARGV[2] lease ms   then pairs: job_id, execution_id
   Returns: { lost ids, cancel-requested ids }
+  allow-oom: renewal only rescores existing members (ZADD XX), so it runs while Redis refuses
+  writes under maxmemory; a live worker keeps its leases and no job runs twice because of it.
+  An active set of the wrong type refuses the call (error reply naming the key).
 ]]
 --@include now.lua
+--@include guard.lua
 local prefix, deadline = ARGV[1], now_ms() + tonumber(ARGV[2])
 local lost, cancelled = {}, {}
+local problem = wrong_type(KEYS[1], 'zset')
+if problem then
+  return redis.error_reply(problem)
+end
 for i = 3, #ARGV, 2 do
   local id, execution = ARGV[i], ARGV[i + 1]
   local key = prefix .. id

@@ -1,3 +1,4 @@
+#!lua
 --[[
   Returns jobs whose lease expired (their worker died or stalled) to the queue, or to the
   dead-letter set when they are out of attempts, with the lifecycle event that says so.
@@ -7,7 +8,9 @@
   ARGV[1] job key prefix   ARGV[2] domain   ARGV[3] channel   ARGV[4] stream max length
   ARGV[5] max jobs per call   ARGV[6] updated_at (ISO 8601)   ARGV[7] retention ms (0 = keep)
   A job whose cancellation was requested is failed (error_kind user) instead of run again.
-  A queue key of the wrong type is set aside first (see guard.lua).
+  A queue key of the wrong type is set aside first (see guard.lua); an events log of the wrong
+  type refuses the whole sweep (error reply naming the key) before anything is written.
+  Without allow-oom: under maxmemory with noeviction Redis refuses the script before it starts.
   Returns: { requeued ids, dead ids, cancelled ids, problems }
 ]]
 --@include now.lua
@@ -19,6 +22,12 @@ local prefix, domain, channel, maxlen, limit, updated_at = ARGV[1], ARGV[2], ARG
 local retention = tonumber(ARGV[7]) or 0
 local now = now_ms()
 local requeued, dead, cancelled, problems = {}, {}, {}, {}
+-- Checked before anything is written or set aside: a sweep that could not log its events would
+-- leave jobs half-moved.
+local events_problem = wrong_type(KEYS[4], 'stream')
+if events_problem then
+  return redis.error_reply(events_problem)
+end
 for i, expected in ipairs({ 'zset', 'list', 'zset' }) do
   local problem = guard_type(KEYS[i], expected, now)
   if problem then
@@ -42,7 +51,7 @@ for _, id in ipairs(expired) do
     cancelled[#cancelled + 1] = id
   elseif f[5] == 'processing' then
     local attempt, max_attempts = tonumber(f[1]) or 0, tonumber(f[2]) or 1
-    local common = '"domain":' .. json_quote(domain) .. ',"job_id":' .. json_quote(id) .. ',"user_id":' .. (tonumber(f[3]) or 0)
+    local common = '"domain":' .. json_quote(domain) .. ',"job_id":' .. json_quote(id) .. ',"user_id":' .. json_integer(f[3])
     if attempt >= max_attempts then
       local message = 'lease expired on attempt ' .. attempt .. ' of ' .. max_attempts .. '; moved to dead letter'
       redis.call('HSET', key, 'status', 'failed', 'error', message, 'error_kind', 'system', 'message', message,
@@ -57,7 +66,7 @@ for _, id in ipairs(expired) do
         'updated_at', updated_at, 'execution_id', '')
       redis.call('RPUSH', KEYS[2], id)
       emit(KEYS[4], maxlen, channel, '{"type":' .. json_quote(domain .. '.job.progress.v1') .. ',' .. common ..
-        ',"progress":' .. (tonumber(f[4]) or 0) .. ',"message":' .. json_quote(message) .. '}')
+        ',"progress":' .. json_integer(f[4]) .. ',"message":' .. json_quote(message) .. '}')
       requeued[#requeued + 1] = id
     end
   end

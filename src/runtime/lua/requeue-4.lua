@@ -1,3 +1,4 @@
+#!lua
 --[[
   Runs a failed job again from its first attempt: a dead-lettered job (out of attempts) or,
   with mode `failed`, any failed job (a user error, a cancellation). Its record stops expiring.
@@ -15,7 +16,13 @@
 --@include json.lua
 --@include emit.lua
 --@include failed_event.lua
+--@include guard.lua
 local id, domain, channel, maxlen, updated_at, mode, message = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+-- Every key is checked before the first write: an error halfway would leave the job half-changed.
+local problem = wrong_type(KEYS[2], 'zset') or wrong_type(KEYS[3], 'list') or wrong_type(KEYS[4], 'stream')
+if problem then
+  return redis.error_reply(problem)
+end
 if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then
   return { 'missing', '' }
 end

@@ -1,9 +1,35 @@
+-- Whether a queue entry is well-formed UTF-8. One that is not reaches the worker mended (U+FFFD),
+-- so its changes would name another record and the job could never complete.
+local function valid_utf8(s)
+  if not string.find(s, '[\128-\255]') then return true end
+  local i, n = 1, #s
+  while i <= n do
+    local c, len = string.byte(s, i), 0
+    if c < 0x80 then len = 1
+    elseif c >= 0xC2 and c <= 0xDF then len = 2
+    elseif c >= 0xE0 and c <= 0xEF then len = 3
+    elseif c >= 0xF0 and c <= 0xF4 then len = 4
+    else return false end
+    for j = i + 1, i + len - 1 do
+      local b = string.byte(s, j)
+      if not b or b < 0x80 or b > 0xBF then return false end
+    end
+    -- Overlong forms, UTF-16 surrogates and code points above U+10FFFF.
+    local b2 = string.byte(s, i + 1) or 0
+    if (c == 0xE0 and b2 < 0xA0) or (c == 0xED and b2 > 0x9F) or (c == 0xF0 and b2 < 0x90) or (c == 0xF4 and b2 > 0x8F) then
+      return false
+    end
+    i = i + len
+  end
+  return true
+end
+
 -- Claims up to `max` ready jobs for one worker: each becomes `processing` with a new execution
 -- id and a lease in the active set, and its started event is emitted here, so a job costs no
 -- separate round trip to say it started. Delayed jobs that are due are promoted first.
--- Entries that cannot be run (no record, wrong type, no payload) are moved aside to the invalid
--- list instead of stopping the worker; ids whose record is no longer queued (cancelled while
--- waiting, duplicates) are dropped. A record with an unknown status, and a queue key of the
+-- Entries that cannot be run (no record, wrong type, no payload, an id that is not UTF-8) are
+-- moved aside to the invalid list instead of stopping the worker; ids whose record is no longer
+-- queued (cancelled while waiting, duplicates) are dropped. A record with an unknown status, and a queue key of the
 -- wrong type, are set aside and reported too. Needs now.lua, guard.lua, json.lua, emit.lua.
 --   keys: { wait, active, delayed, invalid, events log }
 --   claimed: gets 8 values per job: job_id, execution_id, attempt, user_id, payload, max_attempts,
@@ -40,10 +66,13 @@ local function claim_jobs(keys, prefix, max, lease, worker, updated_at, domain, 
     local id = call_guarded(report, keys[1], 'list', now, 'RPOP', keys[1])
     if not id then break end
     local key = prefix .. id
+    local bad_id = not valid_utf8(id)
     -- One read for a good record; the key's type is looked up only to explain a bad one.
-    local fields = redis.pcall('HMGET', key, 'status', 'user_id', 'payload', 'max_attempts', 'backoff_ms', 'retry_on', 'attempt')
+    local fields = bad_id and {} or redis.pcall('HMGET', key, 'status', 'user_id', 'payload', 'max_attempts', 'backoff_ms', 'retry_on', 'attempt')
     local kind = (fields.err or not fields[1]) and redis.call('TYPE', key).ok or 'hash'
-    if kind ~= 'hash' then
+    if bad_id then
+      set_aside(id, 'job id is not valid UTF-8')
+    elseif kind ~= 'hash' then
       set_aside(id, kind == 'none' and ('no record at ' .. key) or ('record at ' .. key .. ' is a ' .. kind .. ', not a hash'))
     else
       local status = fields[1]

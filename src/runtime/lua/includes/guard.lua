@@ -20,10 +20,12 @@ end
 -- Runs one command on a queue key, checking the key's type only when the command fails: a key
 -- of the wrong type is set aside (guard_type), reported through `report(key, problem)`, and the
 -- command runs again on the now empty key. Any other error is raised as it is.
+-- `now` may be a function giving the time, so a caller that does not need the clock pays for it
+-- only when a key is set aside.
 local function call_guarded(report, key, expected, now, ...)
   local reply = redis.pcall(...)
   if type(reply) == 'table' and reply.err then
-    local problem = guard_type(key, expected, now)
+    local problem = guard_type(key, expected, type(now) == 'function' and now() or now)
     if not problem then
       error(reply.err)
     end
@@ -31,4 +33,16 @@ local function call_guarded(report, key, expected, now, ...)
     return redis.call(...)
   end
   return reply
+end
+
+-- For keys that are not set aside (the events log, which readers tail; a key a script only reads
+-- from before it writes): the problem, naming the key, when it holds another type, else nil. A
+-- script checks these before its first write and returns the problem as its error reply
+-- (redis.error_reply), so nothing of it is applied.
+local function wrong_type(key, expected)
+  local kind = redis.call('TYPE', key).ok
+  if kind == 'none' or kind == expected then
+    return nil
+  end
+  return 'WRONGTYPE ' .. key .. ' is a ' .. kind .. ', not a ' .. expected .. '; nothing was written'
 end

@@ -134,6 +134,28 @@ export const makeLuaEngine: Effect.Effect<LuaEngine, never, Scope.Scope> = Effec
 
 const MAX_STACK_ARGS = 16
 
+const shebangFlags = ["no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"]
+
+/**
+ * Redis 7's script shebang (`#!lua flags=allow-oom,...`), checked with Redis's errors. The flags
+ * are accepted and not enforced (the twin has no maxmemory, replicas or cluster). The line is
+ * dropped but its newline kept, so error line numbers match Redis's, which counts it as line 1.
+ */
+const withoutShebang = (source: string): string => {
+  if (!source.startsWith("#!")) return source
+  const end = source.indexOf("\n")
+  if (end === -1) throw new CommandError("ERR Invalid script shebang")
+  const line = source.slice(0, end)
+  const [engine, ...options] = line.slice(2).split(" ").filter((part) => part !== "")
+  if (engine !== "lua") throw new CommandError(`ERR Unexpected engine in script shebang: ${line}`)
+  for (const option of options) {
+    if (!option.startsWith("flags=")) throw new CommandError(`ERR Unknown lua shebang option: ${option}`)
+    const unknown = option.slice("flags=".length).split(",").find((flag) => flag !== "" && !shebangFlags.includes(flag))
+    if (unknown !== undefined) throw new CommandError(`ERR Unexpected flag in script shebang: ${unknown}`)
+  }
+  return source.slice(end)
+}
+
 export class LuaScripts implements ScriptHost {
   private readonly sources = new Map<string, string>()
   private tape: Array<unknown> = []
@@ -168,7 +190,7 @@ export class LuaScripts implements ScriptHost {
   load(source: string): string {
     const sha = sha1hex(source)
     if (this.sources.has(sha)) return sha
-    const problem = this.loadScript(sha, source)
+    const problem = this.loadScript(sha, withoutShebang(source))
     if (typeof problem === "string" && problem !== "") {
       throw new CommandError(`ERR Error compiling script (new function): ${problem}`)
     }
