@@ -75,6 +75,20 @@ const program = Command.run(jobs, { version: "0.1.0" }).pipe(
 // supervisors) is to die on the spot, leaving running jobs to wait for their leases: treat it as SIGTERM.
 process.on("SIGHUP", () => process.kill(process.pid, "SIGTERM"))
 
+// Under npm (`npx effect-jobs`, `npm start`) our parent is the `sh -c` npm runs commands in, and
+// Debian's dash does not exec the command: npm forwards a SIGTERM to that sh, which dies of it, and
+// the signal never reaches us. Orphaned that way, drain as if we had received it. Only under npm, so
+// `nohup effect-jobs worker &` from a shell that then exits keeps running.
+if (process.env["npm_command"] !== undefined) {
+  const parent = process.ppid
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return
+    clearInterval(watch)
+    process.kill(process.pid, "SIGTERM")
+  }, 250)
+  watch.unref()
+}
+
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
   teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? Number(process.exitCode ?? 0) : 1)
