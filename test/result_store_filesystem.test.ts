@@ -54,17 +54,17 @@ describe("ResultStore.layerFileSystem", () => {
       assert.include(error.message, `Result store init failed at ${join(blocker, ".tmp")}`)
     })))
 
-  it.effect("maps an I/O failure on an object to ResultStoreError with op and path", () =>
+  it.effect("a directory where an object should be is refused as not a file and moved to quarantine/", () =>
     Effect.scoped(Effect.gen(function*() {
       const root = yield* tempRoot
       const id = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
       const objectPath = join(root, "ba", "78", id)
-      // A directory where the object should be: reading it fails with EISDIR, not ENOENT.
       yield* Effect.promise(() => mkdir(objectPath, { recursive: true }))
       const error = yield* Effect.flip(useStore(ResultStore.layerFileSystem({ root, maxBytes: 1024 }), (store) =>
         store.get(id)))
-      assert.deepInclude(error, { _tag: "ResultStoreError", op: "get", path: objectPath })
-      assert.include(error.message, "EISDIR")
+      assert.deepInclude(error, { _tag: "ResultCorrupt", id, reason: "not-a-file" })
+      assert.include(error.message, `Result ${id} is refused: it is not a regular file`)
+      assert.include(error.message, join(root, "quarantine"))
     })))
 })
 

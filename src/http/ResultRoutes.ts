@@ -62,6 +62,10 @@ const streamResult = (id: string) =>
     Effect.catchTags({
       InvalidResultId: (error) => Effect.succeed(json({ error: error.message }, 400)),
       ResultNotFound: (error) => Effect.succeed(json({ error: error.message }, 404)),
+      // Refused before the first byte (a link, or bytes that do not hash to the id); the message
+      // leaves out the quarantine path, which is the server's business.
+      ResultCorrupt: (error) =>
+        Effect.succeed(json({ error: `result ${error.id} failed the store's integrity check (${error.reason}) and was set aside` }, 500)),
       ResultStoreError: (error) => Effect.succeed(json({ error: error.message }, 500))
     })
   )

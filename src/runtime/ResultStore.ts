@@ -9,7 +9,7 @@ import { type FileSystemStoreOptions, makeFileSystemStore } from "./resultStore/
 import { makeMemoryStore } from "./resultStore/memoryStore.js"
 import type { ResultStoreApi } from "./resultStore/ResultStoreApi.js"
 
-export { InvalidResultId, ResultNotFound, ResultStoreError, ResultTooLarge } from "./resultStore/errors.js"
+export { InvalidResultId, ResultCorrupt, ResultNotFound, ResultStoreError, ResultTooLarge } from "./resultStore/errors.js"
 export { isResultId, resultIdOf, Sha256Hex, sha256HexPattern, validateResultId } from "./resultStore/ResultId.js"
 export type { PutOptions, ResultStoreApi, StoredResult } from "./resultStore/ResultStoreApi.js"
 

@@ -3,6 +3,7 @@ import { Schema } from "effect"
 import type { ErrorKind } from "../../contracts/JobDomain.js"
 import type {
   InvalidResultId,
+  ResultCorrupt,
   ResultNotFound,
   ResultStoreError,
   ResultTooLarge
@@ -52,6 +53,7 @@ export type DatabankError =
   | DatabankSizeMismatch
   | DatabankDigestMismatch
   | InvalidResultId
+  | ResultCorrupt
   | ResultNotFound
   | ResultTooLarge
   | ResultStoreError

@@ -47,6 +47,7 @@ const codes: Record<DatabankError["_tag"], string> = {
   DatabankSizeMismatch: "SIZE_MISMATCH",
   DatabankDigestMismatch: "DIGEST_MISMATCH",
   InvalidResultId: "INVALID_RESULT_ID",
+  ResultCorrupt: "RESULT_CORRUPT",
   ResultNotFound: "RESULT_NOT_FOUND",
   ResultTooLarge: "RESULT_TOO_LARGE",
   ResultStoreError: "RESULT_STORE_ERROR"
@@ -72,6 +73,7 @@ export const databankJob = defineJob({
           DatabankSizeMismatch: fail,
           DatabankDigestMismatch: fail,
           InvalidResultId: fail,
+          ResultCorrupt: fail,
           ResultNotFound: fail,
           ResultTooLarge: fail,
           ResultStoreError: fail

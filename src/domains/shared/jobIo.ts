@@ -44,6 +44,9 @@ export const readInputText = <E extends DomainError>(
       ResultNotFound: () =>
         Effect.fail(new JobUserError({ message: `input ${id} is not in the result store`, code: "INPUT_NOT_FOUND" })),
       InvalidResultId: (error) => Effect.fail(new JobUserError({ message: error.message, code: "INVALID_INPUT_ID" })),
+      // What the store holds under the id is not that input (a link, or other bytes): it was quarantined.
+      ResultCorrupt: (error) =>
+        Effect.fail(new JobUserError({ message: `input ${id} is not usable: ${error.message}`, code: "INPUT_CORRUPT" })),
       ResultStoreError: (error) => Effect.fail(new JobSystemError({ message: `reading input ${id} failed: ${error.message}` }))
     })
   )

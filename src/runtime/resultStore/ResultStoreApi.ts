@@ -4,7 +4,7 @@
  * streamed body, ranged GET, HEAD, DELETE) can implement it later without changing callers.
  */
 import type { Effect, Stream } from "effect"
-import type { InvalidResultId, ResultNotFound, ResultStoreError, ResultTooLarge } from "./errors.js"
+import type { InvalidResultId, ResultCorrupt, ResultNotFound, ResultStoreError, ResultTooLarge } from "./errors.js"
 
 /** A stored object: `id` is its sha256 (64 lowercase hex), `bytes` its size. */
 export interface StoredResult {
@@ -31,12 +31,17 @@ export interface ResultStoreApi {
     stream: Stream.Stream<Uint8Array, E, R>,
     options?: PutOptions
   ) => Effect.Effect<StoredResult, E | ResultTooLarge | ResultStoreError, R>
-  readonly get: (id: string) => Effect.Effect<Uint8Array, InvalidResultId | ResultNotFound | ResultStoreError>
+  /**
+   * Reads and reads-in-chunks hand out nothing but the object: an entry that is a link, no regular
+   * file, or bytes that do not hash to the id fails with `ResultCorrupt` (and is quarantined)
+   * before the first byte, so a stream's first chunk is already verified content.
+   */
+  readonly get: (id: string) => Effect.Effect<Uint8Array, InvalidResultId | ResultNotFound | ResultCorrupt | ResultStoreError>
   /** Reads the object in chunks; a missing object fails the stream with `ResultNotFound`. */
   readonly getStream: (
     id: string
-  ) => Stream.Stream<Uint8Array, InvalidResultId | ResultNotFound | ResultStoreError>
-  readonly stat: (id: string) => Effect.Effect<StoredResult, InvalidResultId | ResultNotFound | ResultStoreError>
+  ) => Stream.Stream<Uint8Array, InvalidResultId | ResultNotFound | ResultCorrupt | ResultStoreError>
+  readonly stat: (id: string) => Effect.Effect<StoredResult, InvalidResultId | ResultNotFound | ResultCorrupt | ResultStoreError>
   readonly has: (id: string) => Effect.Effect<boolean, InvalidResultId | ResultStoreError>
   /** Removes the object; removing a missing object succeeds (as an S3 DELETE does). */
   readonly delete: (id: string) => Effect.Effect<void, InvalidResultId | ResultStoreError>

@@ -45,3 +45,25 @@ export class ResultStoreError extends Schema.TaggedError<ResultStoreError>()("Re
     return new ResultStoreError({ op, path, cause, message: `Result store ${op} failed at ${path}: ${reason}` })
   }
 }
+
+/**
+ * What is stored under `id` is not that object: a link (`link`), no regular file (`not-a-file`),
+ * or bytes that do not hash to the id (`hash-mismatch`). The entry was moved to `quarantinedAt`
+ * (under the store's `quarantine/`), so the next read of the id finds nothing instead of it.
+ */
+export class ResultCorrupt extends Schema.TaggedError<ResultCorrupt>()("ResultCorrupt", {
+  id: Schema.String,
+  reason: Schema.Literals(["link", "not-a-file", "hash-mismatch"]),
+  quarantinedAt: Schema.String,
+  message: Schema.String
+}) {
+  static of(id: string, reason: ResultCorrupt["reason"], detail: string, quarantinedAt: string): ResultCorrupt {
+    const where = quarantinedAt === "" ? "it could not be moved aside" : `moved to ${quarantinedAt}`
+    return new ResultCorrupt({
+      id,
+      reason,
+      quarantinedAt,
+      message: `Result ${id} is refused: ${detail}; ${where}`
+    })
+  }
+}

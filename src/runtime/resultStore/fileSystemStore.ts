@@ -1,17 +1,19 @@
 /**
  * Result store on the local filesystem. Objects live at `root/ab/cd/<id>`; writes go to a temp file
  * under `root/.tmp` (same filesystem, so the final rename is atomic) while the bytes are hashed,
- * then are fsynced and renamed into place. Readers never see a partial object.
+ * then are fsynced and renamed into place. Readers never see a partial object, and never see
+ * anything but the object: every read goes through verifiedRead.ts (no links, bytes hash to the id).
  */
 import { createHash } from "node:crypto"
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises"
+import { mkdir, open, rename, rm } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { Effect, Option, Stream } from "effect"
-import { ResultNotFound, ResultStoreError, ResultTooLarge } from "./errors.js"
+import { ResultStoreError, ResultTooLarge } from "./errors.js"
 import { shardPath, validateResultId } from "./ResultId.js"
 import { effectiveLimit, type ResultStoreApi } from "./ResultStoreApi.js"
 import { openTempFile } from "./tempFile.js"
 import { sweepStaleTempFiles } from "./sweepTempFiles.js"
+import { makeVerifiedReader } from "./verifiedRead.js"
 
 export interface FileSystemStoreOptions {
   readonly root: string
@@ -20,17 +22,11 @@ export interface FileSystemStoreOptions {
 
 const readChunkBytes = 64 * 1024
 
-const isNotFound = (cause: unknown): boolean =>
-  cause instanceof Error && "code" in cause && cause.code === "ENOENT"
-
 const asUint8Array = (buffer: Buffer): Uint8Array => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length)
 
-/** Runs a filesystem call for object `id`; a missing file becomes `ResultNotFound`. */
-const attempt = <A>(op: string, path: string, id: string, f: () => Promise<A>) =>
-  Effect.tryPromise({
-    try: f,
-    catch: (cause) => (isNotFound(cause) ? ResultNotFound.of(id) : ResultStoreError.of(op, path, cause))
-  })
+/** Runs a filesystem call on object `id`'s open file. */
+const attempt = <A>(op: string, path: string, f: () => Promise<A>) =>
+  Effect.tryPromise({ try: f, catch: (cause) => ResultStoreError.of(op, path, cause) })
 
 /** fsync a directory so a rename inside it survives a crash. */
 const syncDirectory = async (path: string): Promise<void> => {
@@ -55,9 +51,10 @@ export const makeFileSystemStore = (
     yield* sweepStaleTempFiles(tempDir)
 
     const objectPath = (id: string) => join(root, ...shardPath(id))
+    const reader = makeVerifiedReader(root)
 
     const commit = (tempPath: string, id: string) =>
-      Effect.tryPromise({
+      reader.clearDirectories(id).pipe(Effect.andThen(Effect.tryPromise({
         try: async () => {
           const target = objectPath(id)
           await mkdir(dirname(target), { recursive: true })
@@ -65,7 +62,7 @@ export const makeFileSystemStore = (
           await syncDirectory(dirname(target))
         },
         catch: (cause) => ResultStoreError.of("putStream.commit", objectPath(id), cause)
-      })
+      })))
 
     const putStream: ResultStoreApi["putStream"] = (stream, putOptions) => {
       const limit = effectiveLimit(maxBytes, putOptions)
@@ -92,30 +89,24 @@ export const makeFileSystemStore = (
       )
     }
 
-    const openForRead = (id: string) => {
-      const path = objectPath(id)
-      return Effect.acquireRelease(
-        attempt("getStream.open", path, id, () => open(path, "r")),
-        (handle) => Effect.promise(() => handle.close().catch(() => undefined))
-      )
-    }
+    const openVerified = (id: string) =>
+      validateResultId(id).pipe(Effect.andThen(reader.openVerified(id, objectPath(id))))
 
     const api: ResultStoreApi = {
       maxBytes,
       put: (bytes, putOptions) => putStream(Stream.succeed(bytes), putOptions),
       putStream,
       get: (id) =>
-        validateResultId(id).pipe(
-          Effect.flatMap(() => attempt("get", objectPath(id), id, () => readFile(objectPath(id)))),
+        Effect.scoped(openVerified(id).pipe(
+          Effect.flatMap(({ handle }) => attempt("get", objectPath(id), () => handle.readFile())),
           Effect.map(asUint8Array)
-        ),
+        )),
       getStream: (id) =>
         Stream.unwrap(
           Effect.gen(function*() {
-            yield* validateResultId(id)
-            const handle = yield* openForRead(id)
+            const { handle } = yield* openVerified(id)
             return Stream.paginate(0, (position: number) =>
-              attempt("getStream.read", objectPath(id), id, async () => {
+              attempt("getStream.read", objectPath(id), async () => {
                 const buffer = Buffer.allocUnsafe(readChunkBytes)
                 const { bytesRead } = await handle.read(buffer, 0, readChunkBytes, position)
                 return bytesRead === 0
@@ -124,19 +115,17 @@ export const makeFileSystemStore = (
               }))
           })
         ),
-      stat: (id) =>
-        validateResultId(id).pipe(
-          Effect.flatMap(() => attempt("stat", objectPath(id), id, () => stat(objectPath(id)))),
-          Effect.map((info) => ({ id, bytes: info.size }))
-        ),
+      stat: (id) => Effect.scoped(Effect.map(openVerified(id), ({ bytes }) => ({ id, bytes }))),
+      // A refused entry is not held: it has just been quarantined.
       has: (id) =>
-        validateResultId(id).pipe(
-          Effect.flatMap(() => attempt("has", objectPath(id), id, () => stat(objectPath(id)))),
+        Effect.scoped(openVerified(id)).pipe(
           Effect.as(true),
-          Effect.catchTag("ResultNotFound", () => Effect.succeed(false))
+          Effect.catchTags({ ResultNotFound: () => Effect.succeed(false), ResultCorrupt: () => Effect.succeed(false) })
         ),
       delete: (id) =>
         validateResultId(id).pipe(
+          // A shard directory that is a link is moved aside first, so rm never deletes outside the store.
+          Effect.andThen(reader.clearDirectories(id)),
           Effect.flatMap(() =>
             Effect.tryPromise({
               try: () => rm(objectPath(id), { force: true }),
