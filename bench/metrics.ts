@@ -60,7 +60,7 @@ const perCallNs = (call: (i: number) => void, prepare: Effect.Effect<void>) =>
 
 const hotPathCosts = Effect.gen(function*() {
   const sample = yield* encodeDigitsMetricsEvent(makeDigitsBatch(
-    { request_id: "bench", user_id: 1, model_id: "mlp-64", run_id: "r" },
+    { request_id: "bench", user_id: 1n, model_id: "mlp-64", run_id: "r" },
     new Date().toISOString(),
     { epoch: 1, total_epochs: 3, batch: 10, total_batches: 282, batch_loss: 0.5, batch_acc: 0.9, avg_loss: 0.6, samples_per_sec: 7000 }
   ))
@@ -109,11 +109,11 @@ const runOnce = (settings: Partial<MetricsSettings>, stopRedis: (stop: boolean) 
     const queue = yield* JobQueue
     yield* redis.send("DEL", "digits:events:log")
     const { emitter, scope } = yield* buildEmitter(settings)
-    const { jobId } = yield* queue.enqueue({ domain: "digits", userId: 1, payload, maxAttempts: 1 })
+    const { jobId } = yield* queue.enqueue({ domain: "digits", userId: 1n, payload, maxAttempts: 1 })
     const claimed = (yield* queue.claim("digits", 1, "bench")).jobs[0]
     if (claimed === undefined) return yield* Effect.die(new Error("the enqueued job was not claimed"))
     const ctx = yield* JobContext.make({
-      domain: "digits", jobId, userId: 1, queue: "digits",
+      domain: "digits", jobId, userId: 1n, queue: "digits",
       executionId: claimed.executionId, attempt: claimed.attempt, maxAttempts: claimed.maxAttempts
     })
     if (stopped) stopRedis(true)

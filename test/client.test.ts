@@ -24,12 +24,12 @@ describe.each([["in-memory Redis", () => "memory"], ["redis-server", () => `redi
     const client = createJobsClient({ redis: url(), jobs: [shoutJob], settings: {} })
     try {
       await client.startWorker(shoutJob, { concurrency: 2 })
-      const { jobId } = await client.enqueue(shoutJob, { text: "hi" }, { userId: 5 })
+      const { jobId } = await client.enqueue(shoutJob, { text: "hi" }, { userId: 5n })
       expect(await client.awaitOutcome(shoutJob, jobId, { timeoutMs: 10_000 })).toEqual({
         _tag: "Completed", jobId, resultId: "HI", resultBytes: 2
       })
       expect((await client.status("shout", jobId)).status.status).toBe("completed")
-      await expect(client.enqueueJson("shout", { text: 1 }, { userId: 5 })).rejects.toMatchObject({
+      await expect(client.enqueueJson("shout", { text: 1 }, { userId: 5n })).rejects.toMatchObject({
         _tag: "ContractError", message: expect.stringContaining(`["text"]`)
       })
       await expect(client.awaitOutcome("shout", "nope", { timeoutMs: 1_000 })).rejects.toMatchObject({ _tag: "JobNotFound" })

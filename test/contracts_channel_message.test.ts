@@ -8,7 +8,7 @@ import { makeCompletedEvent, makeProgressEvent } from "../src/contracts/Lifecycl
 import { encodeTrainerMetricsEvent, makeProgressMetricsEvent } from "../src/contracts/TrainerMetrics.js"
 
 const ts = "2026-11-23T03:00:00Z"
-const digitsBatch = makeDigitsBatch({ request_id: "r", user_id: 1, model_id: "m", run_id: "run" }, ts, {
+const digitsBatch = makeDigitsBatch({ request_id: "r", user_id: 1n, model_id: "m", run_id: "run" }, ts, {
   epoch: 1,
   total_epochs: 1,
   batch: 5,
@@ -18,7 +18,7 @@ const digitsBatch = makeDigitsBatch({ request_id: "r", user_id: 1, model_id: "m"
   avg_loss: 0.4,
   samples_per_sec: 1000
 })
-const trainerProgress = makeProgressMetricsEvent({ job_id: "j", user_id: 2, run_id: "run" }, ts, {
+const trainerProgress = makeProgressMetricsEvent({ job_id: "j", user_id: 2n, run_id: "run" }, ts, {
   step: 1,
   total_steps: 10,
   loss: 4.1,
@@ -26,8 +26,8 @@ const trainerProgress = makeProgressMetricsEvent({ job_id: "j", user_id: 2, run_
   tokens_per_sec: 100,
   elapsed_s: 0.2
 })
-const digitsProgress = makeProgressEvent({ domain: "digits", job_id: "j", user_id: 1 }, 50)
-const trainerCompleted = makeCompletedEvent({ domain: "trainer", job_id: "j", user_id: 2 }, "res", 10)
+const digitsProgress = makeProgressEvent({ domain: "digits", job_id: "j", user_id: 1n }, 50)
+const trainerCompleted = makeCompletedEvent({ domain: "trainer", job_id: "j", user_id: 2n }, "res", 10)
 
 const decodeError = (json: string) => Effect.flip(decodeChannelMessage(json)).pipe(Effect.map((error) => error.message))
 
@@ -46,7 +46,7 @@ describe("channel message decoder", () => {
 
   it.effect("decodes the older digits.train names as Metrics", () =>
     Effect.gen(function*() {
-      const legacy: DigitsTrainEvent = { type: "digits.train.started.v1", request_id: "r", user_id: 1, model_id: "m", run_id: null, ts, total_epochs: 2 }
+      const legacy: DigitsTrainEvent = { type: "digits.train.started.v1", request_id: "r", user_id: 1n, model_id: "m", run_id: null, ts, total_epochs: 2 }
       const message = yield* decodeChannelMessage(JSON.stringify(legacy))
       assert.strictEqual(message._tag, "Metrics")
       assert.deepStrictEqual(message.event, legacy)

@@ -16,7 +16,7 @@ import {
   makeDigitsUpload
 } from "../src/contracts/DigitsMetrics.js"
 
-const id: DigitsRunIdentity = { request_id: "req-7", user_id: 42, model_id: "mnist-cnn", run_id: null }
+const id: DigitsRunIdentity = { request_id: "req-7", user_id: 42n, model_id: "mnist-cnn", run_id: null }
 const withRun: DigitsRunIdentity = { ...id, run_id: "run-2026-11-23" }
 const ts = "2026-11-23T01:02:03.456Z"
 

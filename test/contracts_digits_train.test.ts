@@ -7,7 +7,7 @@ import {
   isDigitsTrainType
 } from "../src/contracts/DigitsTrainEvents.js"
 
-const common = { request_id: "req-1", user_id: 7, model_id: "mnist", run_id: null, ts: "2026-11-23T00:00:00Z" }
+const common = { request_id: "req-1", user_id: 7n, model_id: "mnist", run_id: null, ts: "2026-11-23T00:00:00Z" }
 
 /** Seed 001's older `digits.train.*` names, as an older emitter writes them. */
 const legacyEvents: ReadonlyArray<DigitsTrainEvent> = [

@@ -21,7 +21,7 @@ describe("job status hash codec (seed 000 BaseJobStatus)", () => {
       const status = yield* decodeJobStatus("j1", valid)
       assert.strictEqual(status.status, "processing")
       assert.strictEqual(status.progress, 37)
-      assert.strictEqual(status.user_id, 42)
+      assert.strictEqual(status.user_id, 42n)
       assert.strictEqual(status.error, null)
       assert.strictEqual(DateTime.formatIso(status.updated_at), "2026-11-23T01:00:05.250Z")
       assert.deepStrictEqual(encodeJobStatus(status), valid)

@@ -12,7 +12,7 @@ import {
   makeStartedEvent
 } from "../src/contracts/LifecycleEvents.js"
 
-const id: EventIdentity = { domain: "qr", job_id: "job-1", user_id: 42 }
+const id: EventIdentity = { domain: "qr", job_id: "job-1", user_id: 42n }
 
 const started = makeStartedEvent(id, "qr:queue")
 const progress = makeProgressEvent(id, 40, "rendering", { pages: [1, 2], note: null })
@@ -65,7 +65,7 @@ describe("lifecycle events", () => {
 
   it.effect("decodes events of a domain nobody registered (domains are open)", () =>
     Effect.gen(function*() {
-      const shout = makeStartedEvent({ domain: "shout_2", job_id: "j", user_id: 1 }, "shout_2:queue")
+      const shout = makeStartedEvent({ domain: "shout_2", job_id: "j", user_id: 1n }, "shout_2:queue")
       assert.deepStrictEqual(yield* decodeJobEvent(yield* encodeJobEvent(shout)), shout)
     }))
 

@@ -6,9 +6,9 @@ import * as Telemetry from "../src/contracts/Telemetry.js"
 import * as Trainer from "../src/contracts/TrainerMetrics.js"
 
 const ts = "2026-11-23T01:00:00Z"
-const digitsId: Digits.DigitsRunIdentity = { request_id: "req", user_id: 1, model_id: "mnist", run_id: "run" }
-const trainerId: Trainer.TrainerRunIdentity = { job_id: "job", user_id: 2, run_id: "run" }
-const jobId: Lifecycle.EventIdentity = { domain: "digits", job_id: "job", user_id: 3 }
+const digitsId: Digits.DigitsRunIdentity = { request_id: "req", user_id: 1n, model_id: "mnist", run_id: "run" }
+const trainerId: Trainer.TrainerRunIdentity = { job_id: "job", user_id: 2n, run_id: "run" }
+const jobId: Lifecycle.EventIdentity = { domain: "digits", job_id: "job", user_id: 3n }
 const telemetryCtx: Telemetry.TelemetryContext = {
   job_id: "job",
   job_execution_id: "exec",
@@ -30,7 +30,7 @@ const batchFields = {
   samples_per_sec: 900
 }
 const epochFields = { epoch: 1, total_epochs: 2, train_loss: 0.2, val_acc: 0.97, time_s: 5 }
-const common = { request_id: "req", user_id: 1, model_id: "mnist", run_id: null, ts }
+const common = { request_id: "req", user_id: 1n, model_id: "mnist", run_id: null, ts }
 const legacy = (event: DigitsTrainEvent): DigitsTrainEvent => event
 
 export const samplesByFile: Readonly<Record<string, unknown>> = {

@@ -14,7 +14,7 @@ import {
   type TrainerRunIdentity
 } from "../src/contracts/TrainerMetrics.js"
 
-const id: TrainerRunIdentity = { job_id: "job-3", user_id: 9, run_id: "run-3" }
+const id: TrainerRunIdentity = { job_id: "job-3", user_id: 9n, run_id: "run-3" }
 const ts = "2026-11-23T02:00:00.000Z"
 
 const config = makeConfigEvent(id, ts, {

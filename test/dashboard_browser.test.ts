@@ -97,7 +97,7 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
       assert.strictEqual(yield* Effect.promise(() => page.locator("body").getAttribute("data-actions")), "enabled")
 
       // Progress: the bar advances through several values and ends complete.
-      const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { steps: 8, ms: 250 } })
+      const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { steps: 8, ms: 250 } })
       const seen = new Set<string>()
       yield* waitUntil("the job to complete on the page", Effect.gen(function*() {
         const progress = yield* attribute(page, jobId, "data-progress")
@@ -114,7 +114,7 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
       assert.strictEqual(yield* Effect.promise(() => queuesRow.innerText()), "0")
 
       // A real digits training run: its metrics cell updates as batch and epoch events arrive.
-      const training = yield* queue.enqueue({ domain: "digits", userId: 1, payload: { model_id: "mlp-32", epochs: 8 } })
+      const training = yield* queue.enqueue({ domain: "digits", userId: 1n, payload: { model_id: "mlp-32", epochs: 8 } })
       const trainingRow = page.locator(`tr[data-job="digits/${training.jobId}"]`)
       const metricsSeen = new Set<string>()
       yield* waitUntil("the training run to complete on the page", Effect.gen(function*() {
@@ -128,7 +128,7 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
       assert.match(finalMetrics, /epoch 8\/8 · batch \d+\/\d+ · loss \d\.\d{4} · acc [\d.]+ · val_acc 0\.\d{4} · best 0\.\d{4} @\d · \d+ samples\/s/)
 
       // Cancel: refused without the token, done with it.
-      const long = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { steps: 200, ms: 100 } })
+      const long = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { steps: 200, ms: 100 } })
       yield* waitUntil("the long job to show progress", Effect.map(attribute(page, long.jobId, "data-progress"), (p) => Number(p) > 0))
       const cancelButton = row(page, long.jobId).locator(`button[data-action="cancel"]`)
       yield* Effect.promise(() => cancelButton.click())

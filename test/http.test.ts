@@ -99,15 +99,15 @@ describe("http server", () => {
         const worker = yield* labelledWorker(2)
         const server = yield* startHttpServer({ port: 0, domains: ["qr"], workers: [{ domain: "qr", running: worker.running }] })
         const before = (yield* get(`${server.url}/metrics`)).text
-        const ok = yield* Effect.forEach([1, 2, 3, 4], () => queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } }))
-        const user = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "user-error" } })
-        const system = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "system-error" }, maxAttempts: 2, backoffMs: 10 })
+        const ok = yield* Effect.forEach([1, 2, 3, 4], () => queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "ok" } }))
+        const user = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "user-error" } })
+        const system = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "system-error" }, maxAttempts: 2, backoffMs: 10 })
         for (const job of ok) yield* waitForStatus(job.jobId, "completed")
         yield* waitForStatus(user.jobId, "failed")
         yield* waitForStatus(system.jobId, "failed")
         // Three jobs far in the future and one that hangs: gauges must show them now.
-        for (let i = 0; i < 3; i++) yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" }, runAt: Date.now() + 3_600_000 })
-        const hang = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "hang" } })
+        for (let i = 0; i < 3; i++) yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "ok" }, runAt: Date.now() + 3_600_000 })
+        const hang = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "hang" } })
         yield* waitForStatus(hang.jobId, "processing")
         const after = (yield* get(`${server.url}/metrics`)).text
         const delta = (series: string) => sample(after, series) - sample(before, series)
@@ -134,8 +134,8 @@ describe("http server", () => {
         const bus = yield* EventBus
         yield* labelledWorker(2)
         const server = yield* startHttpServer({ port: 0, domains: ["qr"], dashboard: { token: DashboardToken.layer("t0k3n") } })
-        const done = yield* queue.enqueue({ domain: "qr", userId: 3, payload: { kind: "ok" } })
-        const bad = yield* queue.enqueue({ domain: "qr", userId: 3, payload: { kind: "user-error" } })
+        const done = yield* queue.enqueue({ domain: "qr", userId: 3n, payload: { kind: "ok" } })
+        const bad = yield* queue.enqueue({ domain: "qr", userId: 3n, payload: { kind: "user-error" } })
         yield* waitForStatus(done.jobId, "completed")
         yield* waitForStatus(bad.jobId, "failed")
         yield* bus.publish("qr", "{not json")
@@ -189,7 +189,7 @@ describe("http server", () => {
         assert.strictEqual(noJob.status, 404)
 
         // Requeue from dead letter: the job leaves the dead set and runs again.
-        const dead = yield* queue.enqueue({ domain: "qr", userId: 3, payload: { kind: "system-error" }, maxAttempts: 1 })
+        const dead = yield* queue.enqueue({ domain: "qr", userId: 3n, payload: { kind: "system-error" }, maxAttempts: 1 })
         yield* waitForStatus(dead.jobId, "failed")
         assert.strictEqual((yield* queue.counts("qr")).dead, 1)
         const requeued = yield* post(`${server.url}/api/jobs/qr/${dead.jobId}/requeue`, "t0k3n")
@@ -252,7 +252,7 @@ describe("http server", () => {
         const url = `http://127.0.0.1:${port}`
         assert.strictEqual((yield* get(`${url}/readyz`)).status, 200)
         const queue = yield* JobQueue
-        const jobs = yield* Effect.forEach(["a", "b", "c"], (text) => queue.enqueue({ domain: "qr", userId: 2, payload: { text } }))
+        const jobs = yield* Effect.forEach(["a", "b", "c"], (text) => queue.enqueue({ domain: "qr", userId: 2n, payload: { text } }))
         for (const job of jobs) yield* waitForStatus(job.jobId, "completed")
         const metrics = (yield* get(`${url}/metrics`)).text
         assert.strictEqual(sample(metrics, `jobs_started_total{domain="qr"}`), 3)

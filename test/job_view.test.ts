@@ -9,8 +9,8 @@ import { throttledChanges } from "../src/runtime/JobView.js"
 import { foldJobView, historyLimit, type JobView } from "../src/runtime/view/JobViewFold.js"
 import { applyViewInput, emptyViewState, finishedJobsKept, type ViewChange, type ViewInput, type ViewState } from "../src/runtime/view/JobViewState.js"
 
-const id = { domain: "qr" as const, job_id: "job-1", user_id: 7 }
-const digitsId = { request_id: "train-1", user_id: 7, model_id: "m1", run_id: "run-9" }
+const id = { domain: "qr" as const, job_id: "job-1", user_id: 7n }
+const digitsId = { request_id: "train-1", user_id: 7n, model_id: "m1", run_id: "run-9" }
 const ts = "2026-11-23T01:00:00.000Z"
 const lifecycle = (event: Extract<ChannelMessage, { _tag: "Lifecycle" }>["event"]): ChannelMessage => ({ _tag: "Lifecycle", event })
 const metrics = (event: Extract<ChannelMessage, { _tag: "Metrics" }>["event"]): ChannelMessage => ({ _tag: "Metrics", event })
@@ -74,7 +74,7 @@ describe("JobView fold", () => {
 
   it("trainer metrics fill step, loss and tokens per second", () => {
     const view = foldAll([metrics({
-      type: trainerMetricsTypes.progress, job_id: "lm-1", user_id: 1, run_id: "r", ts,
+      type: trainerMetricsTypes.progress, job_id: "lm-1", user_id: 1n, run_id: "r", ts,
       step: 30, total_steps: 120, loss: 2.5, learning_rate: 0.01, tokens_per_sec: 8000, elapsed_s: 2
     })], "trainer")
     assert.strictEqual(view?.key, "trainer/lm-1")

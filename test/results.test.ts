@@ -56,7 +56,7 @@ const awaitResultId = (jobId: string) =>
 const fixtures = Layer.effect(Fixtures, Effect.gen(function*() {
   const queue = yield* JobQueue
   const enqueue = (payload: unknown, runAt?: number) =>
-    queue.enqueue({ domain: "qr", userId: 5, payload, maxAttempts: 1, ...(runAt === undefined ? {} : { runAt }) }).pipe(Effect.map((j) => j.jobId))
+    queue.enqueue({ domain: "qr", userId: 5n, payload, maxAttempts: 1, ...(runAt === undefined ? {} : { runAt }) }).pipe(Effect.map((j) => j.jobId))
   const pngJob = yield* enqueue({ text: "results over http", format: "png", size: 300 })
   const svgJob = yield* enqueue({ text: "results over http", format: "svg" })
   // Due in an hour: it stays queued for the whole file.

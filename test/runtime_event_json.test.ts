@@ -10,7 +10,7 @@ import {
 } from "../src/contracts/LifecycleEvents.js"
 import { encodeEventJson } from "../src/runtime/EventJson.js"
 
-const id = { domain: "qr" as const, job_id: "job-1", user_id: 7 }
+const id = { domain: "qr" as const, job_id: "job-1", user_id: 7n }
 
 describe("encodeEventJson", () => {
   const valid: ReadonlyArray<JobEventV1> = [
@@ -32,7 +32,7 @@ describe("encodeEventJson", () => {
     }))
 
   const invalid: ReadonlyArray<readonly [string, JobEventV1]> = [
-    ["fractional user id", makeStartedEvent({ ...id, user_id: 1.5 }, "qr")],
+    ["user id beyond 64 bits", makeStartedEvent({ ...id, user_id: 2n ** 63n }, "qr")],
     ["progress over 100", makeProgressEvent(id, 101)],
     ["fractional progress", makeProgressEvent(id, 12.5)],
     ["negative result bytes", makeCompletedEvent(id, "r", -1)],

@@ -9,7 +9,7 @@ import { makeJobContext } from "../src/runtime/JobContext.js"
 import type { JobChange } from "../src/runtime/JobQueue.js"
 import type { RedisError } from "../src/runtime/redis/RedisError.js"
 
-const info = { domain: "qr", jobId: "job-1", userId: 7, queue: "qr", executionId: "job-1:1", attempt: 1, maxAttempts: 1 } as const
+const info = { domain: "qr", jobId: "job-1", userId: 7n, queue: "qr", executionId: "job-1:1", attempt: 1, maxAttempts: 1 } as const
 
 const makePoster = () => {
   const posted: Array<{ readonly change: JobChange; readonly applied: Deferred.Deferred<boolean, RedisError> }> = []

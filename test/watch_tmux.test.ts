@@ -35,7 +35,7 @@ const enqueue = async (domain: string, payload: unknown): Promise<string> => {
   return result.stdout.trim()
 }
 
-const qrJob = (jobId: string) => ({ domain: "qr" as const, job_id: jobId, user_id: 1 })
+const qrJob = (jobId: string) => ({ domain: "qr" as const, job_id: jobId, user_id: 1n })
 const viewAfter = (events: ReadonlyArray<Parameters<typeof foldJobView>[2]>): JobView => {
   let view: JobView | undefined
   for (const message of events) view = foldJobView(view, "qr", message, 0)

@@ -1,4 +1,5 @@
 import { Console, Effect, Option } from "effect"
+import { stringifyWirePretty } from "../contracts/WireJson.js"
 import { Argument, Command, Flag } from "effect/cli"
 import { jobStatusToJson } from "../contracts/JobStatus.js"
 import { listDeadLetter, requeueDeadLetter, showDeadLetter } from "../runtime/DeadLetter.js"
@@ -25,7 +26,7 @@ const showCommand = Command.make("show", {
 }, ({ domain, jobId }) =>
   Effect.gen(function*() {
     const { record, deadAt } = yield* showDeadLetter(domain, jobId)
-    yield* Console.log(JSON.stringify({
+    yield* Console.log(stringifyWirePretty({
       ...jobStatusToJson(record.status),
       dead_at: Option.match(deadAt, { onNone: () => null, onSome: iso }),
       attempt: record.attempt,
@@ -33,7 +34,7 @@ const showCommand = Command.make("show", {
       error_kind: record.errorKind,
       last_error: record.lastError,
       payload: record.payload
-    }, null, 2))
+    }))
   })).pipe(Command.withDescription("Print a job's record, with when it was dead-lettered (null if it is not)"))
 
 const requeueCommand = Command.make("requeue", {

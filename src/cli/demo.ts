@@ -27,7 +27,7 @@ export const demoCommand = Command.make("demo", {
     yield* (yield* findJob("qr")).startWorker({ concurrency, graceMs: 1_000 })
     const start = yield* redis.send("XREVRANGE", "qr:events:log", "+", "-", "COUNT", "1")
     const from = Array.isArray(start) && Array.isArray(start[0]) && typeof start[0][0] === "string" ? start[0][0] : "0"
-    const enqueued = yield* queue.enqueueBulk("qr", payloads.map((payload) => ({ userId: 42, payload })))
+    const enqueued = yield* queue.enqueueBulk("qr", payloads.map((payload) => ({ userId: 42n, payload })))
     const ids = new Set(enqueued.map((e) => e.jobId))
     let finished = 0
     yield* bus.subscribe("qr", { from }).pipe(

@@ -4,6 +4,7 @@ import { Command, Flag } from "effect/cli"
 import { ContractError } from "../contracts/ContractError.js"
 import { registeredDomains, registeredJobs } from "../domains/registry.js"
 import type { ErrorKind } from "../contracts/JobDomain.js"
+import { parseUserId, userIdRangeText } from "../contracts/UserId.js"
 import { Producer } from "../runtime/Producer.js"
 import { addSchedule } from "../runtime/Schedules.js"
 import { domainFlag, UsageError } from "./flags.js"
@@ -16,6 +17,14 @@ const parseRunAt = (text: string) =>
     onNone: () => Effect.fail(usage(`--run-at is not an ISO 8601 time: ${text}`)),
     onSome: (dt) => Effect.succeed(DateTime.toEpochMillis(dt))
   })
+
+// Read from the text, not through a number flag: a double would round ids beyond 2^53.
+const parseUserIdFlag = (text: string) => {
+  const userId = parseUserId(text)
+  return userId === undefined
+    ? Effect.fail(usage(`--user-id takes an integer in ${userIdRangeText}, got "${text}"`))
+    : Effect.succeed(userId)
+}
 
 const parseRetryOn = (text: string) => {
   const kinds = text.split(",").map((k) => k.trim()).filter((k) => k !== "")
@@ -31,7 +40,7 @@ const parseRetryOn = (text: string) => {
 
 export const enqueueCommand = Command.make("enqueue", {
   domain: domainFlag,
-  userId: Flag.Int("user-id").pipe(Flag.withDescription("Integer id of the user the job belongs to")),
+  userId: Flag.String("user-id").pipe(Flag.withDescription("Integer id of the user the job belongs to (any signed 64-bit integer)")),
   ...payloadFlags,
   jobId: Flag.String("job-id").pipe(Flag.withDescription("Your own job id; enqueueing it twice adds the job once (default: a random UUID)"), Flag.optional),
   delay: Flag.Int("delay").pipe(Flag.withDescription("Start no earlier than this many milliseconds from now (default: now)"), Flag.optional),
@@ -52,6 +61,7 @@ export const enqueueCommand = Command.make("enqueue", {
   )
 }, (flags) =>
   Effect.gen(function*() {
+    const userId = yield* parseUserIdFlag(flags.userId)
     const payload = yield* readPayload(flags)
     // Domains are open: a domain whose job lives in another project is served by that project's
     // workers, so its payload goes in as given; a registered domain's payload is checked first.
@@ -68,7 +78,7 @@ export const enqueueCommand = Command.make("enqueue", {
       yield* addSchedule(flags.domain, {
         name,
         anchor_ms: Date.now(),
-        user_id: flags.userId,
+        user_id: userId,
         payload: yield* Schema.decodeUnknownEffect(Schema.Json)(payload).pipe(
           Effect.mapError(() => new ContractError({ contract: "payload", message: "payload is not JSON" }))
         ),
@@ -84,7 +94,7 @@ export const enqueueCommand = Command.make("enqueue", {
       : Option.isSome(flags.delay) ? Date.now() + flags.delay.value : undefined
     const producer = yield* Producer
     const result = yield* producer.enqueueJson(flags.domain, payload, {
-      userId: flags.userId,
+      userId,
       ...(Option.isSome(flags.jobId) ? { jobId: flags.jobId.value } : {}),
       ...(runAt === undefined ? {} : { runAt }),
       ...(Option.isSome(flags.maxAttempts) ? { maxAttempts: flags.maxAttempts.value } : {}),

@@ -1,4 +1,5 @@
 import { Console, Effect, Option } from "effect"
+import { stringifyWirePretty } from "../contracts/WireJson.js"
 import { Argument, Command } from "effect/cli"
 import { ContractError } from "../contracts/ContractError.js"
 import { jobStatusToJson } from "../contracts/JobStatus.js"
@@ -16,7 +17,7 @@ export const statusCommand = Command.make("status", {
       return yield* new ContractError({ contract: "status", message: `no job ${jobId} in domain ${domain}` })
     }
     const r = record.value
-    yield* Console.log(JSON.stringify({
+    yield* Console.log(stringifyWirePretty({
       ...jobStatusToJson(r.status),
       attempt: r.attempt,
       max_attempts: r.maxAttempts,
@@ -26,5 +27,5 @@ export const statusCommand = Command.make("status", {
       last_error: r.lastError,
       error_kind: r.errorKind,
       error_code: r.errorCode
-    }, null, 2))
+    }))
   })).pipe(Command.withDescription("Print a job's status hash as JSON"))

@@ -159,7 +159,7 @@ export const encodeDigitsMetricsEvent = family.encode
 /** Who and what a digits run belongs to; the same for every event of the run. */
 export interface DigitsRunIdentity {
   readonly request_id: string
-  readonly user_id: number
+  readonly user_id: bigint
   readonly model_id: string
   readonly run_id: string | null
 }

@@ -2,6 +2,7 @@
 import { Effect, Schema } from "effect"
 import { ContractError } from "./ContractError.js"
 import { parseJsonObject, readType } from "./JsonObject.js"
+import { stringifyWire } from "./WireJson.js"
 
 export interface EventContract<A> {
   /** The wire `type` (or `event_type`) value this schema decodes. */
@@ -22,10 +23,41 @@ export const decodeWithContract = <A>(contract: EventContract<A>, value: unknown
     Effect.mapError((error) => ContractError.fromSchemaError(contract.name, error))
   )
 
-/** Validates an event against its contract and renders it as wire JSON. */
+const floatKeysCache = new WeakMap<object, ReadonlySet<string>>()
+
+const isNumberType = (fragment: unknown): boolean => {
+  if (typeof fragment !== "object" || fragment === null) return false
+  if ("type" in fragment && fragment.type === "number") return true
+  const branches = "anyOf" in fragment ? fragment.anyOf : "oneOf" in fragment ? fragment.oneOf : undefined
+  return Array.isArray(branches) && branches.some(isNumberType)
+}
+
+/**
+ * The top-level fields a schema types as floats: those its JSON Schema (the published contract)
+ * calls `number` rather than `integer`. Worked out once per schema.
+ */
+export const floatKeysOf = (schema: Schema.Top): ReadonlySet<string> => {
+  const cached = floatKeysCache.get(schema)
+  if (cached !== undefined) return cached
+  const document = Schema.toJsonSchemaDocument(schema)
+  const ref = document.schema["$ref"]
+  const root = typeof ref === "string" ? document.definitions[ref.slice(ref.lastIndexOf("/") + 1)] : document.schema
+  const properties = root?.["properties"]
+  const keys = new Set<string>()
+  if (typeof properties === "object" && properties !== null) {
+    for (const [key, fragment] of Object.entries(properties)) if (isNumberType(fragment)) keys.add(key)
+  }
+  floatKeysCache.set(schema, keys)
+  return keys
+}
+
+/**
+ * Validates an event against its contract and renders it as wire JSON: float fields keep a
+ * float form (`1.0`) and `user_id` is written from its bigint's digits (see WireJson.ts).
+ */
 export const encodeWithContract = <A>(contract: EventContract<A>, event: A): Effect.Effect<string, ContractError> =>
   Schema.encodeUnknownEffect(contract.schema)(event).pipe(
-    Effect.map((encoded) => JSON.stringify(encoded)),
+    Effect.map((encoded) => stringifyWire(encoded, floatKeysOf(contract.schema))),
     Effect.mapError((error) => ContractError.fromSchemaError(contract.name, error))
   )
 

@@ -2,8 +2,10 @@
  * The job status hash `{domain}:job:{job_id}` (seed 000, `BaseJobStatus`), and its codec to
  * and from Redis hash fields (all values strings) with the seed's strict parse rules.
  */
-import { DateTime, Effect, Option, Schema } from "effect"
+import { DateTime, Effect, Schema } from "effect"
 import { ContractError } from "./ContractError.js"
+import { formatTimestamp, parseIsoDateTime } from "./Timestamps.js"
+import { isUserIdInRange, type UserId, userIdRangeText } from "./UserId.js"
 
 export const jobStatuses = ["queued", "processing", "completed", "failed"] as const
 export const JobStatusLiteral = Schema.Literals(jobStatuses)
@@ -11,7 +13,7 @@ export type JobStatusLiteral = typeof JobStatusLiteral.Type
 
 export interface JobStatus {
   readonly job_id: string
-  readonly user_id: number
+  readonly user_id: UserId
   readonly status: JobStatusLiteral
   readonly progress: number
   readonly message: string | null
@@ -41,19 +43,27 @@ const parseIntField = (jobId: string, raw: Readonly<Record<string, string>>, key
     : fail(jobId, `invalid ${key} in redis store: "${value}" is not an integer`)
 }
 
-const isoDateTime = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/
+// The seed's parse_int_field: strip, then digits with an optional minus; as a bigint, it must fit 64 bits.
+const parseUserIdField = (jobId: string, raw: Readonly<Record<string, string>>) => {
+  const value = raw["user_id"]
+  if (value === undefined) return fail(jobId, "missing user_id in redis store")
+  const stripped = value.trim()
+  if (!/^-?\d+$/.test(stripped)) return fail(jobId, `invalid user_id in redis store: "${value}" is not an integer`)
+  const userId = BigInt(stripped)
+  return isUserIdInRange(userId)
+    ? Effect.succeed(userId)
+    : fail(jobId, `invalid user_id in redis store: ${stripped} is outside the signed 64-bit range ${userIdRangeText}`)
+}
 
+// The seed's parse_datetime_field: blank is missing, else datetime.fromisoformat of the value as
+// it is (not stripped); see Timestamps.ts for the forms that takes.
 const parseDateTimeField = (jobId: string, raw: Readonly<Record<string, string>>, key: string) => {
   const value = raw[key]
   if (value === undefined || value.trim() === "") return fail(jobId, `missing ${key} in redis store`)
-  const stripped = value.trim()
-  // A time without an offset is read as UTC, as the seed's writers always wrote UTC.
-  const withZone = /(Z|[+-]\d{2}:?\d{2})$/.test(stripped) ? stripped : `${stripped}Z`
-  const parsed = isoDateTime.test(stripped) ? DateTime.make(withZone.replace(" ", "T")) : Option.none()
-  return Option.match(parsed, {
-    onNone: () => fail(jobId, `invalid ${key} in redis store: "${value}" is not an ISO 8601 datetime`),
-    onSome: (dt) => Effect.succeed(DateTime.toUtc(dt))
-  })
+  const epochMs = parseIsoDateTime(value)
+  return epochMs === undefined
+    ? fail(jobId, `invalid ${key} in redis store: "${value}" is not an ISO 8601 datetime`)
+    : Effect.succeed(DateTime.makeUnsafe(epochMs))
 }
 
 const parseOptionalString = (raw: Readonly<Record<string, string>>, key: string): string | null => {
@@ -70,7 +80,7 @@ export const decodeJobStatus = (
 ): Effect.Effect<JobStatus, ContractError> =>
   Effect.gen(function*() {
     const status = yield* parseStatus(jobId, raw)
-    const user_id = yield* parseIntField(jobId, raw, "user_id")
+    const user_id = yield* parseUserIdField(jobId, raw)
     const progress = yield* parseIntField(jobId, raw, "progress")
     if (progress < 0 || progress > 100) return yield* fail(jobId, `invalid progress in redis store: ${progress} is outside 0..100`)
     const created_at = yield* parseDateTimeField(jobId, raw, "created_at")
@@ -94,14 +104,14 @@ export const encodeJobStatus = (status: JobStatus): Record<string, string> => ({
   status: status.status,
   progress: String(status.progress),
   message: status.message ?? "",
-  created_at: DateTime.formatIso(status.created_at),
-  updated_at: DateTime.formatIso(status.updated_at),
+  created_at: formatTimestamp(DateTime.toEpochMillis(status.created_at)),
+  updated_at: formatTimestamp(DateTime.toEpochMillis(status.updated_at)),
   error: status.error ?? ""
 })
 
-/** JSON view of a status, as the CLI prints it. */
+/** JSON view of a status, as the CLI prints it (write it with WireJson's stringifyWire: user_id is a bigint). */
 export const jobStatusToJson = (status: JobStatus) => ({
   ...status,
-  created_at: DateTime.formatIso(status.created_at),
-  updated_at: DateTime.formatIso(status.updated_at)
+  created_at: formatTimestamp(DateTime.toEpochMillis(status.created_at)),
+  updated_at: formatTimestamp(DateTime.toEpochMillis(status.updated_at))
 })

@@ -56,9 +56,26 @@ const inlineRoot = (document: JsonSchema.Document<"draft-2020-12">): JsonSchema.
 const withDefs = (schema: JsonSchema.JsonSchema, defs: JsonSchema.Definitions): JsonSchema.JsonSchema =>
   Object.keys(defs).length === 0 ? schema : { ...schema, $defs: defs }
 
+/**
+ * `user_id` is a bigint in TypeScript, which the generator describes by its string codec; on the
+ * wire it is a JSON integer of the signed 64-bit range (bounds in words: a JSON number this large
+ * would be rounded by many readers).
+ */
+const integerUserId = (schema: JsonSchema.JsonSchema): JsonSchema.JsonSchema => {
+  const properties = schema["properties"]
+  if (typeof properties !== "object" || properties === null || !("user_id" in properties)) return schema
+  return {
+    ...schema,
+    properties: {
+      ...properties,
+      user_id: { type: "integer", description: "signed 64-bit integer, -9223372036854775808..9223372036854775807" }
+    }
+  }
+}
+
 /** Pretty-printed with a trailing newline; key order is the schema's own (wire field order), so it is stable. */
 export const renderJsonSchema = (schema: Schema.Codec<unknown>): string => {
-  const body = inlineRoot(Schema.toJsonSchemaDocument(schema))
+  const body = integerUserId(inlineRoot(Schema.toJsonSchemaDocument(schema)))
   return `${JSON.stringify({ $schema: JsonSchema.META_SCHEMA_URI_DRAFT_2020_12, ...body }, null, 2)}\n`
 }
 

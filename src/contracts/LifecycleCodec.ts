@@ -4,6 +4,7 @@ import { ContractError } from "./ContractError.js"
 import { isJobDomain } from "./JobDomain.js"
 import { parseJsonObject, readType } from "./JsonObject.js"
 import { type EventSuffix, eventSuffixes, type JobEventV1, lifecycleSchemas } from "./LifecycleEvents.js"
+import { stringifyWire } from "./WireJson.js"
 
 const schemaNames = {
   started: "JobStartedV1",
@@ -60,7 +61,8 @@ export const encodeJobEvent = (event: JobEventV1): Effect.Effect<string, Contrac
   }
   const schema: Schema.Codec<JobEventV1> = lifecycleSchemas[suffix]
   return Schema.encodeUnknownEffect(schema)(event).pipe(
-    Effect.map((encoded) => JSON.stringify(encoded)),
+    // Lifecycle events have no float field; the writer is for the user_id bigint.
+    Effect.map((encoded) => stringifyWire(encoded)),
     Effect.mapError((error) => ContractError.fromSchemaError(schemaNames[suffix], error))
   )
 }

@@ -4,6 +4,7 @@
  */
 import { Schema } from "effect"
 import { ErrorKind, JobDomain } from "./JobDomain.js"
+import { UserId } from "./UserId.js"
 
 export const eventSuffixes = ["started", "progress", "completed", "failed"] as const
 export type EventSuffix = (typeof eventSuffixes)[number]
@@ -14,7 +15,6 @@ export const makeEventType = <S extends EventSuffix>(domain: JobDomain, suffix: 
 /** `{domain}:events`, the pub/sub channel every event of a domain goes to. */
 export const defaultEventsChannel = (domain: JobDomain): string => `${domain}:events`
 
-const UserId = Schema.Int.annotate({ message: "Expected an integer user_id" })
 const Progress = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 100 }))
 const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
@@ -86,7 +86,7 @@ export const JobEventV1 = Schema.Union([JobStartedV1, JobProgressV1, JobComplete
 export interface EventIdentity {
   readonly domain: JobDomain
   readonly job_id: string
-  readonly user_id: number
+  readonly user_id: UserId
 }
 
 export const makeStartedEvent = (id: EventIdentity, queue: string): JobStartedV1 => ({

@@ -114,7 +114,7 @@ export const isCompletedMetrics = (event: TrainerMetricsEvent): event is Trainer
 /** Who a trainer run belongs to; the same for every event of the run. */
 export interface TrainerRunIdentity {
   readonly job_id: string
-  readonly user_id: number
+  readonly user_id: bigint
   readonly run_id: string
 }
 

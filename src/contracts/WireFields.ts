@@ -33,7 +33,8 @@ const offsetOf = (text: string): number => {
 
 export const NonEmptyString = Schema.String.check(Schema.isNonEmpty({ message: "Expected a non-empty string" }))
 
-export const UserId = Schema.Int.annotate({ message: "Expected an integer user_id" })
+/** A signed 64-bit integer, a bigint in TypeScript (see UserId.ts). */
+export { UserId } from "./UserId.js"
 
 export const NonNegativeInt = Schema.Int.check(
   Schema.isGreaterThanOrEqualTo(0, { message: "Expected an integer >= 0" })

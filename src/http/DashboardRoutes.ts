@@ -1,29 +1,32 @@
 /**
  * The dashboard's HTTP surface: the page and its script, queue counts per domain, the jobs the
  * JobViewHub knows, one job's record and event history, server-sent events carrying view changes,
- * and the token-guarded actions (cancel, retry, requeue from dead letter).
+ * and the actions (cancel, retry, requeue from dead letter). Every /api route is behind the
+ * dashboard token, checked by the gate in HttpSecurity.ts; actions check it again here.
  */
 import { Effect, Layer, Option, Schedule, Stream } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { type JobDomain, isJobDomain } from "../contracts/JobDomain.js"
+import { stringifyWire } from "../contracts/WireJson.js"
 import { JobViewHub, type ViewChange, type ViewState } from "../runtime/JobView.js"
 import { JobQueue } from "../runtime/JobQueue.js"
 import { JobStore } from "../runtime/JobStore.js"
-import { dashboardPage } from "./assets/page.js"
+import { dashboardPage, dashboardStyle } from "./assets/page.js"
 import { dashboardScript } from "./assets/script.js"
 import { DashboardToken } from "./DashboardToken.js"
 import { jobActionNames, JobActions, type JobActionName } from "./JobActions.js"
 
 const isDomain = (value: string | undefined): value is JobDomain => value !== undefined && isJobDomain(value)
 const isAction = (value: string | undefined): value is JobActionName => jobActionNames.some((a) => a === value)
-const json = (body: unknown, status = 200) => HttpServerResponse.jsonUnsafe(body, { status })
+// Bodies carry user ids, bigints written as JSON integers from their digits (contracts/WireJson.ts).
+const json = (body: unknown, status = 200) => HttpServerResponse.text(stringifyWire(body), { status, contentType: "application/json" })
 
 export const snapshotJson = (state: ViewState) => ({
   jobs: [...state.jobs.values()].sort((a, b) => b.startedAt - a.startedAt),
   problems: state.problems
 })
 
-const sseFrame = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+const sseFrame = (event: string, data: unknown) => `event: ${event}\ndata: ${stringifyWire(data)}\n\n`
 const changeFrame = (change: ViewChange) =>
   change._tag === "Job" ? sseFrame("job", change.job) : sseFrame("problems", change.problems)
 
@@ -104,6 +107,7 @@ export const dashboardRoutes = Layer.mergeAll(
     return HttpServerResponse.html(dashboardPage({ domains: hub.domains, actionsEnabled: token.configured }))
   })),
   HttpRouter.add("GET", "/assets/dashboard.js", HttpServerResponse.text(dashboardScript, { contentType: "text/javascript; charset=utf-8" })),
+  HttpRouter.add("GET", "/assets/dashboard.css", HttpServerResponse.text(dashboardStyle, { contentType: "text/css; charset=utf-8" })),
   HttpRouter.add("GET", "/api/queues", Effect.map(queues, (rows) => json({ queues: rows }))),
   HttpRouter.add("GET", "/api/jobs", Effect.gen(function*() {
     const hub = yield* JobViewHub

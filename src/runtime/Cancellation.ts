@@ -5,7 +5,7 @@
  * job's fiber. The flag covers a worker that missed the message: its next lease renewal
  * reports the job, and a recovery sweep fails it if the worker died first.
  */
-import { DateTime, Effect, Queue, Schema, type Scope } from "effect"
+import { Effect, Queue, Schema, type Scope } from "effect"
 import type { JobDomain } from "../contracts/JobDomain.js"
 import { eventsLogKey, jobKey, queueKeys } from "../contracts/Keys.js"
 import { defaultEventsChannel } from "../contracts/LifecycleEvents.js"
@@ -14,6 +14,7 @@ import { RuntimeConfig } from "./RuntimeConfig.js"
 import { loadLuaScript } from "./redis/LuaScript.js"
 import { RedisError } from "./redis/RedisError.js"
 import { replyArray, replyString } from "./redis/RedisReply.js"
+import { nowTimestamp } from "../contracts/Timestamps.js"
 
 const cancelScript = loadLuaScript(import.meta.url, "cancel-4.lua")
 
@@ -55,7 +56,7 @@ export const cancelJob = (domain: JobDomain, jobId: string): Effect.Effect<Cance
     const keys = queueKeys(domain)
     const reply = yield* redis.eval(cancelScript, [jobKey(domain, jobId), keys.wait, keys.delayed, eventsLogKey(domain)], [
       jobId, domain, defaultEventsChannel(domain), keys.control, String(settings.eventsMaxLen),
-      String(settings.retentionMs), DateTime.formatIso(yield* DateTime.now), cancelledMessage
+      String(settings.retentionMs), nowTimestamp(), cancelledMessage
     ])
     const [outcome, status] = (replyArray(reply) ?? []).map((r) => replyString(r))
     if (outcome === "missing") return yield* jobNotFound(domain, jobId)

@@ -3,7 +3,7 @@
  * record (last error, attempts) and do not expire. They can be listed, inspected and
  * re-enqueued from their first attempt; `retryJob` does the same for any failed job.
  */
-import { DateTime, Effect, Option, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import type { ContractError } from "../contracts/ContractError.js"
 import type { JobDomain } from "../contracts/JobDomain.js"
 import { eventsLogKey, jobKey, queueKeys } from "../contracts/Keys.js"
@@ -15,6 +15,7 @@ import { RuntimeConfig } from "./RuntimeConfig.js"
 import { loadLuaScript } from "./redis/LuaScript.js"
 import { RedisError } from "./redis/RedisError.js"
 import { replyArray, replyNumber, replyString } from "./redis/RedisReply.js"
+import { nowTimestamp } from "../contracts/Timestamps.js"
 
 const requeueScript = loadLuaScript(import.meta.url, "requeue-4.lua")
 
@@ -94,7 +95,7 @@ const requeue = (domain: JobDomain, jobId: string, mode: "dead" | "failed", mess
     const keys = queueKeys(domain)
     const reply = yield* redis.eval(requeueScript, [jobKey(domain, jobId), keys.dead, keys.wait, eventsLogKey(domain)], [
       jobId, domain, defaultEventsChannel(domain), String(settings.eventsMaxLen),
-      DateTime.formatIso(yield* DateTime.now), mode, message
+      nowTimestamp(), mode, message
     ])
     const [outcome, status = ""] = (replyArray(reply) ?? []).map((r) => replyString(r) ?? "")
     switch (outcome) {

@@ -6,6 +6,7 @@
  */
 import { Context, Deferred, Effect, Layer, type Schema } from "effect"
 import type { ErrorKind, JobDomain } from "../contracts/JobDomain.js"
+import type { UserId } from "../contracts/UserId.js"
 import {
   type EventIdentity,
   type JobEventV1,
@@ -22,7 +23,7 @@ import type { RedisError } from "./redis/RedisError.js"
 export interface JobInfo {
   readonly domain: JobDomain
   readonly jobId: string
-  readonly userId: number
+  readonly userId: UserId
   /** Queue name reported in the started event. */
   readonly queue: string
   readonly executionId: string

@@ -4,11 +4,13 @@
  * change is one Lua script (src/runtime/lua/), so the in-memory twin and Redis agree.
  */
 import { randomUUID } from "node:crypto"
-import { Context, DateTime, Effect, Layer, Schema, Scope } from "effect"
+import { Clock, Context, Effect, Layer, Schema, Scope } from "effect"
 import type { ErrorKind, JobDomain } from "../contracts/JobDomain.js"
 import { jobKeyPrefix, queueKeys } from "../contracts/Keys.js"
 import { defaultEventsChannel } from "../contracts/LifecycleEvents.js"
 import { eventsLogKey } from "../contracts/Keys.js"
+import { formatTimestamp } from "../contracts/Timestamps.js"
+import { isUserIdInRange, type UserId, userIdRangeText } from "../contracts/UserId.js"
 import { RedisClient } from "./RedisClient.js"
 import { RuntimeConfig } from "./RuntimeConfig.js"
 import { loadLuaScript } from "./redis/LuaScript.js"
@@ -32,7 +34,8 @@ export class EnqueueError extends Schema.TaggedError<EnqueueError>()("EnqueueErr
 
 export interface EnqueueRequest {
   readonly domain: JobDomain
-  readonly userId: number
+  /** Any signed 64-bit integer (a bigint: see contracts/UserId.ts). */
+  readonly userId: UserId
   /** The job's payload; the domain's schema is checked by the caller (see Jobs). */
   readonly payload: unknown
   /** Caller-given id; enqueueing the same id twice adds the job once. */
@@ -77,7 +80,8 @@ const jobIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/
 
 const unexpected = RedisError.unexpectedReply
 
-const nowIso = DateTime.now.pipe(Effect.map(DateTime.formatIso))
+// The form Python's datetime.isoformat() writes for UTC (see contracts/Timestamps.ts).
+const nowIso = Effect.map(Clock.currentTimeMillis, formatTimestamp)
 
 export class JobQueue extends Context.Service<JobQueue, {
   readonly enqueue: (request: EnqueueRequest) => Effect.Effect<Enqueued, EnqueueError | RedisError>
@@ -124,8 +128,9 @@ export class JobQueue extends Context.Service<JobQueue, {
       if (!jobIdPattern.test(jobId)) {
         return yield* new EnqueueError({ jobId, message: `invalid job id "${jobId}": use 1-128 letters, digits, _ . : - (starting with a letter or digit)` })
       }
-      if (!Number.isSafeInteger(request.userId)) {
-        return yield* new EnqueueError({ jobId, message: `invalid user id ${request.userId}: expected an integer` })
+      // Checked at run time too: callers outside TypeScript's reach (JSON, the Promise client) can pass anything.
+      if (typeof request.userId !== "bigint" || !isUserIdInRange(request.userId)) {
+        return yield* new EnqueueError({ jobId, message: `invalid user id ${String(request.userId)}: expected an integer in ${userIdRangeText}` })
       }
       const payload = JSON.stringify(request.payload)
       if (payload === undefined) return yield* new EnqueueError({ jobId, message: "payload is not JSON-serialisable" })
@@ -142,7 +147,8 @@ export class JobQueue extends Context.Service<JobQueue, {
         return yield* new EnqueueError({ jobId, message: `backoff must be a non-negative number of milliseconds, got ${backoffMs}` })
       }
       const runAt = request.runAt ?? 0
-      if (!Number.isFinite(runAt)) return yield* new EnqueueError({ jobId, message: "run-at time is not a valid time" })
+      // Beyond ±8.64e15 ms no Date exists, and its decimal text is written as is into the record.
+      if (!Number.isFinite(runAt) || Math.abs(runAt) > 8.64e15) return yield* new EnqueueError({ jobId, message: "run-at time is not a valid time" })
       const retryOn = request.retryOn ?? ["system"]
       return [
         jobId, String(request.userId), payload, String(Math.floor(runAt)), String(maxAttempts),

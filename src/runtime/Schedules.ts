@@ -8,6 +8,8 @@
 import { Cron, Duration, Effect, Result, Schema, type Scope } from "effect"
 import type { JobDomain } from "../contracts/JobDomain.js"
 import { queueKeys } from "../contracts/Keys.js"
+import { UserId } from "../contracts/UserId.js"
+import { parseWireJson, stringifyWire } from "../contracts/WireJson.js"
 import { cancelJob } from "./Cancellation.js"
 import { JobQueue } from "./JobQueue.js"
 import { RedisClient } from "./RedisClient.js"
@@ -29,12 +31,17 @@ export const ScheduleSpec = Schema.Struct({
   /** Or on this cron expression (5 or 6 fields, UTC). */
   cron: Schema.optionalKey(Schema.String),
   anchor_ms: Schema.Int,
-  user_id: Schema.Int,
+  user_id: UserId,
   payload: Schema.Json,
   max_attempts: Schema.optionalKey(Schema.Int)
 })
 export type ScheduleSpec = typeof ScheduleSpec.Type
-const ScheduleJson = Schema.fromJsonString(ScheduleSpec)
+// user_id is a bigint: stored as a JSON integer written from its digits and read from them (WireJson.ts).
+const decodeScheduleJson = (json: string): Result.Result<ScheduleSpec, string> =>
+  Result.flatMap(
+    Result.try({ try: () => parseWireJson(json), catch: (error) => `not JSON: ${String(error)}` }),
+    (parsed) => Result.mapError(Schema.decodeUnknownResult(ScheduleSpec)(parsed), (error) => error.message)
+  )
 
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 /** How far ahead occurrences are enqueued, and the most enqueued per schedule in one pass. */
@@ -80,7 +87,7 @@ export const addSchedule = (domain: JobDomain, spec: ScheduleSpec): Effect.Effec
       return yield* invalid(spec.name, "give exactly one of an interval or a cron expression")
     }
     yield* occurrences(spec, spec.anchor_ms, spec.anchor_ms, 1)
-    const json = yield* Schema.encodeEffect(ScheduleJson)(spec).pipe(Effect.mapError((e) => invalid(spec.name, e.message)))
+    const json = stringifyWire(yield* Schema.encodeEffect(ScheduleSpec)(spec).pipe(Effect.mapError((e) => invalid(spec.name, e.message))))
     yield* (yield* RedisClient).send("HSET", schedulesKey(domain), spec.name, json)
   })
 
@@ -99,9 +106,9 @@ export const listSchedules = (domain: JobDomain): Effect.Effect<StoredSchedules,
     const schedules: Array<ScheduleSpec> = []
     const unreadable: Array<{ name: string; reason: string }> = []
     for (const [name, json] of Object.entries(raw)) {
-      const decoded = Schema.decodeUnknownResult(ScheduleJson)(json)
+      const decoded = decodeScheduleJson(json)
       if (Result.isSuccess(decoded)) schedules.push(decoded.success)
-      else unreadable.push({ name, reason: decoded.failure.message })
+      else unreadable.push({ name, reason: decoded.failure })
     }
     return { schedules, unreadable }
   })

@@ -192,11 +192,8 @@ export const startWorker = <P, R>(
       ctx: JobContextService,
       run: (payload: P) => Effect.Effect<Exit.Exit<JobResult, JobFailure>, never, Exclude<R, JobContext>>
     ) {
-      // The started event was emitted by the claim itself (see queue/ChangeBatcher.ts).
-      if (!Number.isSafeInteger(job.userId)) {
-        yield* ctx.publishFailed("user", `job record ${domain}:job:${job.jobId} has a non-integer user_id`)
-        return
-      }
+      // The started event was emitted by the claim itself (see queue/ChangeBatcher.ts), which sets
+      // aside a record whose user_id is not a 64-bit integer, so every claimed job has an exact one.
       const payload = decodePayload(job.payload)
       if (payload._tag === "Failure") {
         yield* ctx.publishFailed("user", `invalid payload: ${payload.failure.replace(/\s*\n\s*/g, " ")}`)

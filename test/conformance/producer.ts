@@ -41,19 +41,19 @@ export const producerSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
       run(Effect.gen(function*() {
         const producer = yield* Producer
         yield* startWorker(shoutJob, { concurrency: 2 })
-        const { jobId } = yield* producer.enqueue(shoutJob, { text: "hello" }, { userId: 7 })
+        const { jobId } = yield* producer.enqueue(shoutJob, { text: "hello" }, { userId: 7n })
         const outcome = yield* producer.awaitOutcome(shoutJob, jobId, { timeout: "10 seconds" })
         assert.deepStrictEqual(outcome, { _tag: "Completed", jobId, resultId: "HELLO", resultBytes: 5 })
         const record = yield* producer.status("shout", jobId)
         assert.strictEqual(record.status.status, "completed")
-        assert.strictEqual(record.status.user_id, 7)
+        assert.strictEqual(record.status.user_id, 7n)
       })), 30_000)
 
     it.live("awaits a failure with its kind, message and code, and an outcome that came before the wait", () =>
       run(Effect.gen(function*() {
         const producer = yield* Producer
         yield* startWorker(shoutJob, { concurrency: 1 })
-        const { jobId } = yield* producer.enqueue(shoutJob, { text: "" }, { userId: 1 })
+        const { jobId } = yield* producer.enqueue(shoutJob, { text: "" }, { userId: 1n })
         const failed = yield* producer.awaitOutcome(shoutJob, jobId, { timeout: "10 seconds" })
         assert.deepStrictEqual(failed, { _tag: "Failed", jobId, errorKind: "user", message: "text is empty", errorCode: "EMPTY" })
         // Already ended: answered from the record at once.
@@ -64,7 +64,7 @@ export const producerSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
       run(Effect.gen(function*() {
         const producer = yield* Producer
         const enqueued = yield* producer.enqueueBulk(shoutJob, Array.from({ length: 30 }, (_, i) => ({
-          userId: i, payload: { text: `job${i}`, delayMs: 5 }
+          userId: BigInt(i), payload: { text: `job${i}`, delayMs: 5 }
         })))
         // Waiters first, then the worker: every outcome arrives through the log tail.
         const waits = yield* Effect.forEach(enqueued, ({ jobId }) =>
@@ -81,18 +81,18 @@ export const producerSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
       run(Effect.gen(function*() {
         const producer = yield* Producer
         const queue = yield* JobQueue
-        const wrongType = yield* Effect.flip(producer.enqueueJson("shout", { text: 42 }, { userId: 1 }))
+        const wrongType = yield* Effect.flip(producer.enqueueJson("shout", { text: 42 }, { userId: 1n }))
         assert.strictEqual(wrongType._tag, "ContractError")
         assert.match(wrongType.message, /\["text"\]/)
-        const extra = yield* Effect.flip(producer.enqueueJson("shout", { text: "a", bogus: 1 }, { userId: 1 }))
+        const extra = yield* Effect.flip(producer.enqueueJson("shout", { text: "a", bogus: 1 }, { userId: 1n }))
         assert.match(extra.message, /bogus/)
-        const badDomain = yield* Effect.flip(producer.enqueueJson("Shout!", { text: "a" }, { userId: 1 }))
+        const badDomain = yield* Effect.flip(producer.enqueueJson("Shout!", { text: "a" }, { userId: 1n }))
         assert.match(badDomain.message, /is not a domain name/)
         // A bulk with one bad payload writes none.
         const bulk = yield* Effect.flip(producer.enqueueBulk(shoutJob, [
-          { userId: 1, payload: { text: "fine" } },
+          { userId: 1n, payload: { text: "fine" } },
           // Types cannot say "integer": the schema's check refuses it at the call.
-          { userId: 1, payload: { text: "x", delayMs: 1.5 } }
+          { userId: 1n, payload: { text: "x", delayMs: 1.5 } }
         ]))
         assert.strictEqual(bulk._tag, "ContractError")
         assert.deepStrictEqual(yield* queue.counts("shout"), { waiting: 0, active: 0, delayed: 0, dead: 0, invalid: 0 })
@@ -101,7 +101,7 @@ export const producerSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
     it.live("times out, reports an unknown id, cancels a queued job and retries it", () =>
       run(Effect.gen(function*() {
         const producer = yield* Producer
-        const { jobId } = yield* producer.enqueue(shoutJob, { text: "later" }, { userId: 3, delayMs: 60_000 })
+        const { jobId } = yield* producer.enqueue(shoutJob, { text: "later" }, { userId: 3n, delayMs: 60_000 })
         const timedOut = yield* Effect.flip(producer.awaitOutcome(shoutJob, jobId, { timeout: "200 millis" }))
         assert.strictEqual(timedOut._tag, "OutcomeTimeout")
         const missing = yield* Effect.flip(producer.awaitOutcome(shoutJob, "no-such-job", { timeout: "1 second" }))

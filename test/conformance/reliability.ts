@@ -4,6 +4,7 @@
  * Leases are short (300 ms) so expiry happens within a test.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { stringifyWire } from "../../src/contracts/WireJson.js"
 import { Deferred, Effect, type Layer, Ref } from "effect"
 import { cancelJob, cancelledMessage } from "../../src/runtime/Cancellation.js"
 import { JobContext } from "../../src/runtime/JobContext.js"
@@ -35,7 +36,7 @@ export const reliabilitySuite = (name: string, redis: Layer.Layer<RedisClient>) 
     it.live("lease: a worker that stops heartbeating loses its job to recovery, which counts the attempt", () =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
-        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 3, payload: { kind: "ok" } })
+        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 3n, payload: { kind: "ok" } })
         const silent = yield* claimAndVanish("silent-worker")
         assert.strictEqual(silent.executionId, "silent-worker/1")
         yield* startWorker(testJob(yield* makeProbe), { concurrency: 1 })
@@ -49,7 +50,7 @@ export const reliabilitySuite = (name: string, redis: Layer.Layer<RedisClient>) 
     it.live("lease: a job that keeps losing its worker ends in the dead letter after max attempts", () =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
-        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 3, payload: { kind: "ok" }, maxAttempts: 2 })
+        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 3n, payload: { kind: "ok" }, maxAttempts: 2 })
         for (const worker of ["w1", "w2"]) {
           yield* claimAndVanish(worker)
           yield* eventually("lease expiry", queue.recoverExpired("qr").pipe(
@@ -65,12 +66,12 @@ export const reliabilitySuite = (name: string, redis: Layer.Layer<RedisClient>) 
     it.live("fencing: a late completion from an attempt whose lease was lost is refused", () =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
-        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 5, payload: { kind: "ok" } })
+        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 5n, payload: { kind: "ok" } })
         const first = yield* claimAndVanish("slow-worker")
         yield* eventually("recovery", queue.recoverExpired("qr").pipe(Effect.map((r) => (r.requeued.length > 0 ? true : undefined))))
         const second = yield* claimAndVanish("fast-worker")
         assert.strictEqual(second.attempt, 2)
-        const info = { domain: "qr", jobId, userId: 5, queue: "qr", maxAttempts: 3 } as const
+        const info = { domain: "qr", jobId, userId: 5n, queue: "qr", maxAttempts: 3 } as const
         const late = yield* JobContext.make({ ...info, executionId: first.executionId, attempt: first.attempt })
         // Progress is pipelined: the stale write is queued, refused by the fence, and reported by the next publish.
         yield* late.publishProgress(77, "stale progress")
@@ -92,12 +93,12 @@ export const reliabilitySuite = (name: string, redis: Layer.Layer<RedisClient>) 
     it.live("fencing within one call: a job's changes apply in order, and none after its final change", () =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
-        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 5, payload: { kind: "ok" } })
+        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 5n, payload: { kind: "ok" } })
         const job = yield* claimAndVanish("w1")
         const post = yield* queue.changes("qr")
         const change = (kind: "update" | "completed", event: object, fields: ReadonlyArray<string>) =>
-          post({ kind, jobId, executionId: job.executionId, event: JSON.stringify(event), fields })
-        const base = { domain: "qr", job_id: jobId, user_id: 5 }
+          post({ kind, jobId, executionId: job.executionId, event: stringifyWire(event), fields })
+        const base = { domain: "qr", job_id: jobId, user_id: 5n }
         // Posted in one go, so the batcher sends them in one call.
         const answers = [
           change("update", { type: "qr.job.progress.v1", ...base, progress: 40, message: "forty" }, ["progress", "40", "message", "forty"]),
@@ -127,7 +128,7 @@ export const reliabilitySuite = (name: string, redis: Layer.Layer<RedisClient>) 
         yield* startWorker(testJob(yield* makeProbe), { concurrency: 1 })
         const before = Date.now()
         const { jobId } = yield* queue.enqueue({
-          domain: "qr", userId: 1, payload: { kind: "system-error" }, maxAttempts: 3, backoffMs: 60_000
+          domain: "qr", userId: 1n, payload: { kind: "system-error" }, maxAttempts: 3, backoffMs: 60_000
         })
         const record = yield* recordWhere(jobId, "waiting for retry", (r) => r.status.status === "queued" && r.attempt === 1)
         assert.strictEqual(record.lastError, "dependency unavailable")
@@ -143,9 +144,9 @@ export const reliabilitySuite = (name: string, redis: Layer.Layer<RedisClient>) 
         const queue = yield* JobQueue
         yield* startWorker(testJob(yield* makeProbe), { concurrency: 2 })
         const retried = yield* queue.enqueue({
-          domain: "qr", userId: 1, payload: { kind: "user-error" }, maxAttempts: 2, retryOn: ["user", "system"]
+          domain: "qr", userId: 1n, payload: { kind: "user-error" }, maxAttempts: 2, retryOn: ["user", "system"]
         })
-        const never = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "system-error" }, retryOn: [] })
+        const never = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "system-error" }, retryOn: [] })
         const dead = yield* waitForStatus(retried.jobId, "failed")
         assert.deepStrictEqual([dead.attempt, dead.errorKind], [2, "user"])
         const once = yield* waitForStatus(never.jobId, "failed")
@@ -157,7 +158,7 @@ export const reliabilitySuite = (name: string, redis: Layer.Layer<RedisClient>) 
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
         const runAt = Date.now() + 400
-        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" }, runAt })
+        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "ok" }, runAt })
         const counts = yield* queue.counts("qr")
         assert.deepStrictEqual([counts.delayed, counts.waiting], [1, 0])
         assert.strictEqual((yield* loadRecord(jobId))?.nextRunAt, runAt)
@@ -177,8 +178,8 @@ export const reliabilitySuite = (name: string, redis: Layer.Layer<RedisClient>) 
     it.live("cancel: a queued and a delayed job are removed and failed as user errors with a failed event", () =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
-        const waiting = yield* queue.enqueue({ domain: "qr", userId: 8, payload: { kind: "ok" } })
-        const delayed = yield* queue.enqueue({ domain: "qr", userId: 8, payload: { kind: "ok" }, runAt: Date.now() + 60_000 })
+        const waiting = yield* queue.enqueue({ domain: "qr", userId: 8n, payload: { kind: "ok" } })
+        const delayed = yield* queue.enqueue({ domain: "qr", userId: 8n, payload: { kind: "ok" }, runAt: Date.now() + 60_000 })
         for (const { jobId } of [waiting, delayed]) {
           const result = yield* cancelJob("qr", jobId)
           assert.deepStrictEqual([result.outcome, result.previousStatus], ["cancelled", "queued"])
@@ -187,7 +188,7 @@ export const reliabilitySuite = (name: string, redis: Layer.Layer<RedisClient>) 
           assertStartsWith(record?.status.error, "cancelled")
           const events = yield* eventsOf(jobId)
           assert.deepStrictEqual(events.at(-1), {
-            type: "qr.job.failed.v1", domain: "qr", job_id: jobId, user_id: 8, error_kind: "user", message: cancelledMessage
+            type: "qr.job.failed.v1", domain: "qr", job_id: jobId, user_id: 8n, error_kind: "user", message: cancelledMessage
           })
         }
         const counts = yield* queue.counts("qr")
@@ -203,7 +204,7 @@ export const reliabilitySuite = (name: string, redis: Layer.Layer<RedisClient>) 
         const queue = yield* JobQueue
         const probe = yield* makeProbe
         yield* startWorker(testJob(probe), { concurrency: 2 })
-        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 2, payload: { kind: "hang" } })
+        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 2n, payload: { kind: "hang" } })
         yield* waitForStatus(jobId, "processing")
         yield* eventually("job running", Ref.get(probe.current).pipe(Effect.map((n) => (n > 0 ? true : undefined))))
         const result = yield* cancelJob("qr", jobId)
@@ -220,7 +221,7 @@ export const reliabilitySuite = (name: string, redis: Layer.Layer<RedisClient>) 
         const queue = yield* JobQueue
         const probe = yield* makeProbe
         yield* startWorker(testJob(probe), { concurrency: 1 })
-        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 2, payload: { kind: "hang" } })
+        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 2n, payload: { kind: "hang" } })
         yield* waitForStatus(jobId, "processing")
         // The flag alone, as if the published message never arrived.
         yield* (yield* RedisClient).send("HSET", `qr:job:${jobId}`, "cancel_requested", "1")
@@ -232,7 +233,7 @@ export const reliabilitySuite = (name: string, redis: Layer.Layer<RedisClient>) 
     it.live("cancel: a running job whose worker died is failed as cancelled by the recovery sweep, not run again", () =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
-        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 2, payload: { kind: "ok" } })
+        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 2n, payload: { kind: "ok" } })
         yield* claimAndVanish("dead-worker")
         assert.strictEqual((yield* cancelJob("qr", jobId)).outcome, "requested")
         const recovered = yield* eventually("recovery", queue.recoverExpired("qr").pipe(

@@ -27,8 +27,8 @@ export const reliabilityQueueTests = (redis: Layer.Layer<RedisClient>) => {
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
         yield* startWorker(testJob(yield* makeProbe), { concurrency: 2 })
-        const dead = yield* queue.enqueue({ domain: "qr", userId: 4, payload: { kind: "system-error" }, maxAttempts: 2 })
-        const userFailed = yield* queue.enqueue({ domain: "qr", userId: 4, payload: { kind: "user-error" } })
+        const dead = yield* queue.enqueue({ domain: "qr", userId: 4n, payload: { kind: "system-error" }, maxAttempts: 2 })
+        const userFailed = yield* queue.enqueue({ domain: "qr", userId: 4n, payload: { kind: "user-error" } })
         yield* waitForStatus(dead.jobId, "failed")
         yield* waitForStatus(userFailed.jobId, "failed")
         const listed = yield* listDeadLetter("qr")
@@ -57,7 +57,7 @@ export const reliabilityQueueTests = (redis: Layer.Layer<RedisClient>) => {
     it.live("retry runs any failed job again from its first attempt; a queued job is refused", () =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
-        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 4, payload: { kind: "ok" } })
+        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 4n, payload: { kind: "ok" } })
         const notFailed = yield* Effect.flip(retryJob("qr", jobId))
         assert.strictEqual(notFailed._tag, "RequeueRefused")
         assert.include(notFailed.message, "is queued, not failed")
@@ -76,9 +76,9 @@ export const reliabilityQueueTests = (redis: Layer.Layer<RedisClient>) => {
       runShortRetention(Effect.gen(function*() {
         const queue = yield* JobQueue
         yield* startWorker(testJob(yield* makeProbe), { concurrency: 3 })
-        const ok = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } })
-        const failed = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "user-error" } })
-        const dead = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "system-error" }, maxAttempts: 1 })
+        const ok = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "ok" } })
+        const failed = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "user-error" } })
+        const dead = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "system-error" }, maxAttempts: 1 })
         yield* waitForStatus(dead.jobId, "failed")
         for (const { jobId } of [ok, failed]) {
           yield* eventually(`${jobId} to expire`, send("EXISTS", `qr:job:${jobId}`).pipe(Effect.map((n) => (n === 0 ? true : undefined))))
@@ -91,7 +91,7 @@ export const reliabilityQueueTests = (redis: Layer.Layer<RedisClient>) => {
   describe("repeatable jobs", () => {
     it.effect("interval and cron occurrences are computed from the schedule alone", () =>
       Effect.gen(function*() {
-        const base = { name: "n", anchor_ms: 1_000, user_id: 1, payload: {} }
+        const base = { name: "n", anchor_ms: 1_000, user_id: 1n, payload: {} }
         assert.deepStrictEqual(yield* occurrences({ ...base, every_ms: 100 }, 1_050, 1_400), [1_100, 1_200, 1_300, 1_400])
         const t0 = Date.UTC(2026, 0, 1, 0, 0, 0)
         assert.deepStrictEqual(
@@ -104,7 +104,7 @@ export const reliabilityQueueTests = (redis: Layer.Layer<RedisClient>) => {
 
     it.live("bad schedules are refused with a reason", () =>
       run(Effect.gen(function*() {
-        const base = { anchor_ms: 0, user_id: 1, payload: { kind: "ok" } }
+        const base = { anchor_ms: 0, user_id: 1n, payload: { kind: "ok" } }
         const cases: Array<[Parameters<typeof addSchedule>[1], string]> = [
           [{ ...base, name: "has space", every_ms: 10 }, "invalid schedule name"],
           [{ ...base, name: "both", every_ms: 10, cron: "* * * * *" }, "exactly one of"],
@@ -122,7 +122,7 @@ export const reliabilityQueueTests = (redis: Layer.Layer<RedisClient>) => {
 
     it.live("two schedulers enqueue each occurrence once; removing the schedule cancels what is pending", () =>
       run(Effect.gen(function*() {
-        yield* addSchedule("qr", { name: "tick", every_ms: 100, anchor_ms: 0, user_id: 9, payload: { kind: "ok" } })
+        yield* addSchedule("qr", { name: "tick", every_ms: 100, anchor_ms: 0, user_id: 9n, payload: { kind: "ok" } })
         yield* send("HSET", "qr:schedules", "garbage", "{not json")
         // Two passes racing on the same window add each occurrence once between them.
         const [a, b] = yield* Effect.all([enqueueDue("qr", 1_000), enqueueDue("qr", 1_000)], { concurrency: 2 })
@@ -159,7 +159,7 @@ export const reliabilityQueueTests = (redis: Layer.Layer<RedisClient>) => {
         yield* send("HSET", "qr:job:badattempt", "status", "queued", "user_id", "1", "payload", "{}", "attempt", "x")
         yield* send("LPUSH", "qr:queue:wait", "ghost", "stringy", "weird", "badattempt")
         yield* send("SET", "qr:queue:active", "oops")
-        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } })
+        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "ok" } })
         yield* startWorker(testJob(yield* makeProbe), { concurrency: 2 })
         yield* waitForStatus(jobId, "completed")
         const invalid = (replyArray(yield* send("LRANGE", "qr:queue:invalid", "0", "-1")) ?? []).map(String).join("\n")
@@ -168,7 +168,7 @@ export const reliabilityQueueTests = (redis: Layer.Layer<RedisClient>) => {
         assert.include(invalid, `weird\trecord at qr:job:weird has an unknown status "banana"`)
         assert.include(invalid, `badattempt\trecord at qr:job:badattempt has a non-integer attempt "x"`)
         assert.notStrictEqual(yield* send("TYPE", "qr:queue:active"), "string")
-        const second = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } })
+        const second = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "ok" } })
         yield* waitForStatus(second.jobId, "completed")
       })))
 
@@ -191,7 +191,7 @@ export const reliabilityQueueTests = (redis: Layer.Layer<RedisClient>) => {
         assert.deepStrictEqual(invalid, ["ghost\tno record at qr:job:ghost"])
 
         // Nothing was lost on the way: the next job is claimed as usual.
-        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } })
+        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "ok" } })
         const third = yield* queue.claim("qr", 1, "w1")
         assert.deepStrictEqual(third.jobs.map((j) => j.jobId), [jobId])
         assert.deepStrictEqual(third.invalid, [])
@@ -200,7 +200,7 @@ export const reliabilityQueueTests = (redis: Layer.Layer<RedisClient>) => {
     it.live("enqueue refuses a bad retry policy with the reason", () =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
-        const error = yield* Effect.flip(queue.enqueue({ domain: "qr", userId: 1, payload: {}, backoffMs: -5 }))
+        const error = yield* Effect.flip(queue.enqueue({ domain: "qr", userId: 1n, payload: {}, backoffMs: -5 }))
         assert.include(error.message, "backoff must be a non-negative number of milliseconds, got -5")
       })))
   })

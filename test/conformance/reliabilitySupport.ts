@@ -1,5 +1,6 @@
 /** Helpers for the reliability suite: polling for a job state, reading the event log. */
 import { assert } from "@effect/vitest"
+import { parseWireJson } from "../../src/contracts/WireJson.js"
 import { Effect, type Layer, Option, type Scope } from "effect"
 import { jobKey } from "../../src/contracts/Keys.js"
 import { type JobRecord, JobStore } from "../../src/runtime/JobStore.js"
@@ -56,7 +57,8 @@ export const loggedEvents = Effect.gen(function*() {
     const fields = replyArray((replyArray(entry) ?? [])[1] ?? null) ?? []
     const json = replyString(fields[1] ?? null)
     if (json === undefined) return []
-    const parsed: unknown = JSON.parse(json)
+    // user_id is read exactly, as a bigint, as the runtime reads it.
+    const parsed: unknown = parseWireJson(json)
     return typeof parsed === "object" && parsed !== null ? [parsed] : []
   })
 })

@@ -57,14 +57,14 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
         const queue = yield* JobQueue
         const probe = yield* makeProbe
         yield* startWorker(testJob(probe), { concurrency: 2 })
-        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 7, payload: { kind: "ok" } })
+        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 7n, payload: { kind: "ok" } })
         const types = yield* eventTypes("qr", 3)
         assert.deepStrictEqual(types, [
           `qr.job.started.v1:${jobId}`, `qr.job.progress.v1:${jobId}`, `qr.job.completed.v1:${jobId}`
         ])
         const status = yield* waitForStatus(jobId, "completed")
         assert.strictEqual(status.progress, 100)
-        assert.strictEqual(status.user_id, 7)
+        assert.strictEqual(status.user_id, 7n)
         const record = yield* (yield* JobStore).loadRecord("qr", jobId)
         assert.strictEqual(Option.getOrThrow(record).resultId, `result-${jobId}`)
         // The raw hash decodes on its own too (what an independent reader sees).
@@ -78,14 +78,14 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
         yield* startWorker(testJob(yield* makeProbe), { concurrency: 1 })
-        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "user-error" } })
+        const { jobId } = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "user-error" } })
         const status = yield* waitForStatus(jobId, "failed")
         assert.strictEqual(status.error, "bad input: the answer is not 42")
         const bus = yield* EventBus
         const events = yield* bus.subscribe("qr", { from: "0" }).pipe(Stream.take(3), Stream.runCollect)
         const last = events[2]?.message.event
         assert.deepStrictEqual(last, {
-          type: "qr.job.failed.v1", domain: "qr", job_id: jobId, user_id: 1, error_kind: "user",
+          type: "qr.job.failed.v1", domain: "qr", job_id: jobId, user_id: 1n, error_kind: "user",
           message: "bad input: the answer is not 42"
         })
         const record = Option.getOrThrow(yield* (yield* JobStore).loadRecord("qr", jobId))
@@ -97,8 +97,8 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
         yield* startWorker(testJob(yield* makeProbe), { concurrency: 2 })
-        const dead = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "defect" }, maxAttempts: 2 })
-        const fine = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } })
+        const dead = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "defect" }, maxAttempts: 2 })
+        const fine = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "ok" } })
         yield* waitForStatus(fine.jobId, "completed")
         const status = yield* waitForStatus(dead.jobId, "failed")
         assert.match(status.error ?? "", /Error: boom \(after 2 attempts\)/)
@@ -114,8 +114,8 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
         yield* startWorker(testJob(yield* makeProbe), { concurrency: 2 })
-        const bad = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "nope" } })
-        const good = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } })
+        const bad = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "nope" } })
+        const good = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "ok" } })
         const failed = yield* waitForStatus(bad.jobId, "failed")
         assert.match(failed.error ?? "", /^invalid payload: .*\["kind"\]/)
         yield* waitForStatus(good.jobId, "completed")
@@ -125,10 +125,10 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
         const client = yield* RedisClient
-        const broken = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } })
+        const broken = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "ok" } })
         yield* client.send("HSET", `qr:job:${broken.jobId}`, "payload", "{kind: ok")
         yield* startWorker(testJob(yield* makeProbe), { concurrency: 2 })
-        const good = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } })
+        const good = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "ok" } })
         const failed = yield* waitForStatus(broken.jobId, "failed")
         assert.match(failed.error ?? "", /^invalid payload: not JSON \(.+\)$/)
         yield* waitForStatus(good.jobId, "completed")
@@ -139,7 +139,7 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
         const queue = yield* JobQueue
         const probe = yield* makeProbe
         yield* startWorker(testJob(probe), { concurrency: 3 })
-        const jobs = yield* queue.enqueueBulk("qr", Array.from({ length: 12 }, () => ({ userId: 1, payload: { kind: "sleep", ms: 30 } })))
+        const jobs = yield* queue.enqueueBulk("qr", Array.from({ length: 12 }, () => ({ userId: 1n, payload: { kind: "sleep", ms: 30 } })))
         for (const job of jobs) yield* waitForStatus(job.jobId, "completed")
         assert.strictEqual(yield* Ref.get(probe.peak), 3)
       })))
@@ -150,7 +150,7 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
         const probe = yield* makeProbe
         // Lanes of 3 and 2 slots, each with its own claim loop and batched calls.
         yield* startWorker(testJob(probe), { concurrency: 5, lanes: 2 })
-        const jobs = yield* queue.enqueueBulk("qr", Array.from({ length: 20 }, () => ({ userId: 1, payload: { kind: "sleep", ms: 30 } })))
+        const jobs = yield* queue.enqueueBulk("qr", Array.from({ length: 20 }, () => ({ userId: 1n, payload: { kind: "sleep", ms: 30 } })))
         for (const job of jobs) {
           const done = yield* waitForStatus(job.jobId, "completed")
           assert.strictEqual(done.progress, 100)
@@ -174,7 +174,7 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
             })
         })
         yield* startWorker(oddJob, { concurrency: 2 })
-        const jobs = yield* queue.enqueueBulk("qr", [{ userId: 1, payload: { kind: "ok" } }, { userId: 1, payload: { kind: "ok" } }])
+        const jobs = yield* queue.enqueueBulk("qr", [{ userId: 1n, payload: { kind: "ok" } }, { userId: 1n, payload: { kind: "ok" } }])
         for (const job of jobs) {
           const failed = yield* waitForStatus(job.jobId, "failed")
           assert.strictEqual(failed.error, "half \uFFFD a pair \uD83D\uDE00 end \uFFFD, literal \\ud800")
@@ -184,8 +184,8 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
     it.live("enqueue with a caller-given id is idempotent", () =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
-        const first = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" }, jobId: "order-17" })
-        const second = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" }, jobId: "order-17" })
+        const first = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "ok" }, jobId: "order-17" })
+        const second = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "ok" }, jobId: "order-17" })
         assert.deepStrictEqual([first.added, second.added], [true, false])
         assert.strictEqual((yield* queue.counts("qr")).waiting, 1)
       })))
@@ -194,7 +194,7 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
         const probe = yield* makeProbe
-        const long = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "hang" } })
+        const long = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "hang" } })
         yield* Effect.scoped(Effect.gen(function*() {
           yield* startWorker(testJob(probe), { concurrency: 2, graceMs: 200 })
           yield* waitForStatus(long.jobId, "processing")
@@ -213,10 +213,10 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
         const probe = yield* makeProbe
         // Idle lanes poll only every 5 s, so a prompt start means a free lane waited on Redis.
         yield* startWorker(testJob(probe), { concurrency: 2, lanes: 2, idleWaitMs: 5_000, graceMs: 100 })
-        const long = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "hang" } })
+        const long = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "hang" } })
         yield* waitForStatus(long.jobId, "processing")
         yield* Effect.sleep("100 millis")
-        const short = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } })
+        const short = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "ok" } })
         const done = yield* waitForStatus(short.jobId, "completed").pipe(Effect.timeoutOption("2 seconds"))
         assert.isTrue(Option.isSome(done), "the short job waited for an idle poll")
       })))
@@ -225,7 +225,7 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
         const probe = yield* makeProbe
-        const long = yield* queue.enqueueBulk("qr", Array.from({ length: 4 }, () => ({ userId: 1, payload: { kind: "hang" } })))
+        const long = yield* queue.enqueueBulk("qr", Array.from({ length: 4 }, () => ({ userId: 1n, payload: { kind: "hang" } })))
         yield* Effect.scoped(Effect.gen(function*() {
           yield* startWorker(testJob(probe), { concurrency: 4, lanes: 4, graceMs: 100 })
           for (const job of long) yield* waitForStatus(job.jobId, "processing")
@@ -281,7 +281,7 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
         yield* client.send("HSET", "qr:job:nopayload", "status", "queued", "user_id", "1")
         yield* client.send("LPUSH", "qr:queue:wait", "nopayload")
         yield* startWorker(testJob(yield* makeProbe), { concurrency: 1 })
-        const good = yield* queue.enqueue({ domain: "qr", userId: 1, payload: { kind: "ok" } })
+        const good = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { kind: "ok" } })
         yield* waitForStatus(good.jobId, "completed")
         const invalid = yield* client.send("LRANGE", "qr:queue:invalid", "0", "-1")
         assert.deepStrictEqual(invalid, [
@@ -295,12 +295,12 @@ export const runtimeSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
     it.live("enqueue rejects an oversize payload, a bad job id and a non-integer user id without writing anything", () =>
       run(Effect.gen(function*() {
         const queue = yield* JobQueue
-        const big = yield* Effect.flip(queue.enqueue({ domain: "qr", userId: 1, payload: { text: "x".repeat(2_000_000) } }))
+        const big = yield* Effect.flip(queue.enqueue({ domain: "qr", userId: 1n, payload: { text: "x".repeat(2_000_000) } }))
         assert.match(big.message, /^payload is 2000\d{3} bytes, over the 1048576-byte limit$/)
-        const badId = yield* Effect.flip(queue.enqueue({ domain: "qr", userId: 1, payload: {}, jobId: "has space" }))
+        const badId = yield* Effect.flip(queue.enqueue({ domain: "qr", userId: 1n, payload: {}, jobId: "has space" }))
         assert.match(badId.message, /^invalid job id "has space"/)
-        const badUser = yield* Effect.flip(queue.enqueue({ domain: "qr", userId: 1.5, payload: {} }))
-        assert.match(badUser.message, /^invalid user id 1.5/)
+        const badUser = yield* Effect.flip(queue.enqueue({ domain: "qr", userId: 2n ** 63n, payload: {} }))
+        assert.match(badUser.message, /^invalid user id 9223372036854775808/)
         assert.strictEqual((yield* queue.counts("qr")).waiting, 0)
         assert.strictEqual(yield* (yield* RedisClient).send("DBSIZE"), 0)
       })))

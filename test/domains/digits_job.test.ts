@@ -75,7 +75,7 @@ layer(RedisServer.layer(), { excludeTestServices: true })("digits job", (it) => 
         for (const r of raw) yield* decodeChannelMessage(r.json)
         for (const e of events) {
           assert.strictEqual(e.request_id, jobId)
-          assert.strictEqual(e.user_id, 7)
+          assert.strictEqual(e.user_id, 7n)
           assert.strictEqual(e.model_id, "mlp-32")
         }
 
@@ -171,7 +171,7 @@ layer(RedisServer.layer(), { excludeTestServices: true })("digits job with redis
       assert.isDefined(claimed)
       if (claimed === undefined) return
       const ctx = yield* JobContext.make({
-        domain: "digits", jobId, userId: 7, queue: "digits",
+        domain: "digits", jobId, userId: 7n, queue: "digits",
         executionId: claimed.executionId, attempt: claimed.attempt, maxAttempts: claimed.maxAttempts
       })
       // SIGCONT only once the program has returned: if anything in it waited on Redis, this would hang.

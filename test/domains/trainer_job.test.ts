@@ -21,7 +21,7 @@ layer(RedisServer.layer(), { excludeTestServices: true })("trainer job", (it) =>
   it.effect("publishes config, rate-limited progress, completed; the loss falls; the result JSON is stored", () =>
     fresh(Effect.gen(function*() {
       yield* startJobWorker(trainerJob)
-      const { jobId } = yield* enqueue("trainer", { model_family: "char-bigram", steps: 400, batch_size: 32, seed: 3 }, 11)
+      const { jobId } = yield* enqueue("trainer", { model_family: "char-bigram", steps: 400, batch_size: 32, seed: 3 }, 11n)
       const record = yield* awaitOutcome("trainer", jobId)
       assert.strictEqual(record.status.status, "completed", record.lastError ?? "")
       const events = metricsEvents(yield* eventsUntilEnd("trainer", jobId)).filter(isTrainer)
@@ -35,7 +35,7 @@ layer(RedisServer.layer(), { excludeTestServices: true })("trainer job", (it) =>
       assert.strictEqual(progress.length, events.length - 2)
       for (const e of events) {
         assert.strictEqual(e.job_id, jobId)
-        assert.strictEqual(e.user_id, 11)
+        assert.strictEqual(e.user_id, 11n)
       }
       const bus = yield* EventBus
       const raw = yield* bus.subscribeRaw("trainer", { from: "0" }).pipe(Stream.take(events.length + 1), Stream.runCollect)

@@ -24,13 +24,13 @@ export interface StormOptions {
   readonly jobMs: number
 }
 
-const enqueueSleepers = (count: number, ms: number, prefix: string) =>
+export const enqueueSleepers = (count: number, ms: number, prefix: string) =>
   Effect.gen(function*() {
     const queue = yield* JobQueue
     const ids: Array<string> = []
     for (let offset = 0; offset < count; offset += 500) {
       const batch = Array.from({ length: Math.min(500, count - offset) }, (_, i) => ({
-        jobId: `${prefix}-${offset + i}`, userId: 1, payload: { kind: "sleep", ms }, maxAttempts: 100
+        jobId: `${prefix}-${offset + i}`, userId: 1n, payload: { kind: "sleep", ms }, maxAttempts: 100
       }))
       const added = yield* queue.enqueueBulk("qr", batch).pipe(Effect.orDie)
       ids.push(...added.map((a) => a.jobId))
@@ -143,7 +143,7 @@ export const cancelRunning = (entry: string, o: { readonly jobs: number; readonl
       const queue = yield* JobQueue
       const started = Date.now()
       const added = yield* queue.enqueueBulk("qr", Array.from({ length: o.jobs }, (_, i) => ({
-        jobId: `cancel-${i}`, userId: 1, payload: { kind: "hang" }
+        jobId: `cancel-${i}`, userId: 1n, payload: { kind: "hang" }
       }))).pipe(Effect.orDie)
       const ids = added.map((a) => a.jobId)
       for (let i = 0; i < 600; i++) {

@@ -29,7 +29,7 @@ export const startDomainWorker = <P>(job: JobDefinition<P, ResultStore>) =>
 export const enqueue = (domain: JobDomain, payload: unknown) =>
   Effect.gen(function*() {
     const queue = yield* JobQueue
-    const { jobId } = yield* queue.enqueue({ domain, userId: 7, payload, maxAttempts: 1 })
+    const { jobId } = yield* queue.enqueue({ domain, userId: 7n, payload, maxAttempts: 1 })
     return jobId
   })
 

@@ -71,7 +71,7 @@ export const awaitOutcome = (domain: JobDomain, jobId: string) =>
     }
   })
 
-export const enqueue = (domain: JobDomain, payload: unknown, userId = 7) =>
+export const enqueue = (domain: JobDomain, payload: unknown, userId = 7n) =>
   Effect.gen(function*() {
     const queue = yield* JobQueue
     return yield* queue.enqueue({ domain, userId, payload, maxAttempts: 1 })

@@ -28,14 +28,14 @@ export const oursProducer = async (redisUrl: string): Promise<Producer> => {
   return {
     addBulk: async (payloads) => {
       for (let i = 0; i < payloads.length; i += bulkChunk) {
-        const chunk = payloads.slice(i, i + bulkChunk).map((payload) => ({ userId: 1, payload }))
+        const chunk = payloads.slice(i, i + bulkChunk).map((payload) => ({ userId: 1n, payload }))
         await runtime.runPromise(Effect.gen(function*() {
           yield* (yield* JobQueue).enqueueBulk(domain, chunk)
         }))
       }
     },
     addOne: async (payload) => {
-      const enqueued = await runtime.runPromise(JobQueue.use((queue) => queue.enqueue({ domain, userId: 1, payload })))
+      const enqueued = await runtime.runPromise(JobQueue.use((queue) => queue.enqueue({ domain, userId: 1n, payload })))
       return enqueued.jobId
     },
     listenCompleted: async (onCompleted) => {

@@ -4,7 +4,7 @@
  * runs of the same model. Metrics (`digits.metrics.*.v1`) go through the MetricsEmitter, so the
  * training loop never waits on Redis; lifecycle progress is reported per epoch.
  */
-import { Clock, DateTime, Effect } from "effect"
+import { Clock, Effect } from "effect"
 import {
   type DigitsMetricsEvent,
   type DigitsRunIdentity,
@@ -29,6 +29,7 @@ import { digitsArtifactConfig, newRunId, pruneRuns, writeRunArtifacts } from "./
 import { encodeDigitsModel } from "./DigitsModelCodec.js"
 import { decodeDigitsPayload, DigitsPayload, type DigitsTrainingConfig } from "./DigitsPayload.js"
 import { type DigitsBatchProgress, type DigitsEpochProgress, type DigitsTrainingResult, trainDigitsOnMnist } from "./DigitsTraining.js"
+import { formatTimestamp } from "../../contracts/Timestamps.js"
 
 export interface DigitsRunOutcome {
   readonly result: JobResult
@@ -38,7 +39,8 @@ export interface DigitsRunOutcome {
   readonly droppedMetrics: number
 }
 
-const nowIso = DateTime.now.pipe(Effect.map(DateTime.formatIso))
+// Python's datetime.isoformat() form for UTC (contracts/Timestamps.ts).
+const nowIso = Effect.map(Clock.currentTimeMillis, formatTimestamp)
 const systemError = (what: string) => (error: { readonly message: string }) =>
   new JobSystemError({ message: `${what}: ${error.message}` })
 

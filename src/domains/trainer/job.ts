@@ -4,7 +4,7 @@
  * (`trainer.metrics.{config,progress,completed}.v1`) go through the MetricsEmitter; failures carry
  * the model-trainer error codes (ErrorCodes.ts).
  */
-import { DateTime, Effect } from "effect"
+import { Clock, Effect } from "effect"
 import {
   encodeTrainerMetricsEvent,
   makeCompletedMetricsEvent,
@@ -23,6 +23,7 @@ import { sampleText } from "./CharSampling.js"
 import { type TrainerResult, type TrainerRunInfo, type TrainerStepProgress, trainOnBundledCorpus } from "./CharLmTraining.js"
 import { toJobFailure } from "./JobFailures.js"
 import { decodeTrainerPayload, type TrainerConfig, TrainerPayload } from "./TrainerPayload.js"
+import { formatTimestamp } from "../../contracts/Timestamps.js"
 
 export interface TrainerRunOutcome {
   readonly result: JobResult
@@ -31,7 +32,8 @@ export interface TrainerRunOutcome {
   readonly droppedMetrics: number
 }
 
-const nowIso = DateTime.now.pipe(Effect.map(DateTime.formatIso))
+// Python's datetime.isoformat() form for UTC (contracts/Timestamps.ts).
+const nowIso = Effect.map(Clock.currentTimeMillis, formatTimestamp)
 const SAMPLE_LENGTH = 200
 /** Lifecycle progress updates over the run (at most), and the share of the bar given to training. */
 const PROGRESS_UPDATES = 20

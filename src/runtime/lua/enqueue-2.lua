@@ -35,7 +35,8 @@ for i = 0, n - 1 do
       'payload', ARGV[base + 2], 'attempt', '0', 'max_attempts', ARGV[base + 4], 'backoff_ms', ARGV[base + 5],
       'retry_on', ARGV[base + 6])
     if run_at > now then
-      redis.call('HSET', key, 'next_run_at', tostring(run_at))
+      -- The caller's decimal text: tostring of a Lua number writes 8.64e+15 for a far-future run.
+      redis.call('HSET', key, 'next_run_at', ARGV[base + 3])
       redis.call('ZADD', KEYS[2], run_at, id)
     else
       redis.call('LPUSH', KEYS[1], id)

@@ -8,6 +8,8 @@ import { Clock, Deferred, Effect, Queue, type Scope } from "effect"
 import type { ErrorKind, JobDomain } from "../../contracts/JobDomain.js"
 import { eventsLogKey, jobKeyPrefix, queueKeys } from "../../contracts/Keys.js"
 import { defaultEventsChannel } from "../../contracts/LifecycleEvents.js"
+import { formatTimestamp } from "../../contracts/Timestamps.js"
+import { parseUserId, type UserId } from "../../contracts/UserId.js"
 import { RedisClient } from "../RedisClient.js"
 import { RuntimeConfig } from "../RuntimeConfig.js"
 import type { LuaScript } from "../redis/LuaScript.js"
@@ -36,7 +38,7 @@ export interface ClaimedJob {
   readonly jobId: string
   readonly executionId: string
   readonly attempt: number
-  readonly userId: number
+  readonly userId: UserId
   /** Raw payload JSON as stored. */
   readonly payload: string
   readonly maxAttempts: number
@@ -80,6 +82,10 @@ export interface ChangeBatcher {
 const errorKinds: ReadonlyArray<ErrorKind> = ["user", "system"]
 const parseRetryOn = (text: string): ReadonlyArray<ErrorKind> => errorKinds.filter((kind) => text.split(",").includes(kind))
 
+// The claim script hands over user ids as decimal text it has checked (never a Lua number).
+const claimedUserId = (reply: RedisReply): UserId | undefined =>
+  typeof reply === "string" ? parseUserId(reply) : typeof reply === "number" && Number.isSafeInteger(reply) ? BigInt(reply) : undefined
+
 const parseClaimed = (reply: RedisReply): Claimed | undefined => {
   const parts = replyArray(reply)
   if (parts === undefined) return undefined
@@ -91,14 +97,15 @@ const parseClaimed = (reply: RedisReply): Claimed | undefined => {
     const jobId = replyString(flat[i] ?? null)
     const executionId = replyString(flat[i + 1] ?? null)
     const attempt = replyNumber(flat[i + 2] ?? null)
-    const userId = replyNumber(flat[i + 3] ?? null)
+    const userId = claimedUserId(flat[i + 3] ?? null)
     const payload = replyString(flat[i + 4] ?? null)
     const maxAttempts = replyNumber(flat[i + 5] ?? null) ?? 1
     const backoffMs = replyNumber(flat[i + 6] ?? null) ?? 0
     const retryOn = parseRetryOn(replyString(flat[i + 7] ?? null) ?? "system")
-    if (jobId === undefined || executionId === undefined || attempt === undefined || payload === undefined) return undefined
-    // A non-numeric user id is reported by the worker as a bad record of that job.
-    jobs.push({ jobId, executionId, attempt, userId: userId ?? Number.NaN, payload, maxAttempts, backoffMs, retryOn })
+    if (jobId === undefined || executionId === undefined || attempt === undefined || payload === undefined || userId === undefined) {
+      return undefined
+    }
+    jobs.push({ jobId, executionId, attempt, userId, payload, maxAttempts, backoffMs, retryOn })
   }
   const invalid: Array<InvalidEntry> = []
   for (let i = 0; i + 1 < bad.length; i += 2) {
@@ -147,7 +154,7 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
           if (item._tag === "Claim") claims.push(item.workerId, String(item.max))
           else changes.push(encodeChange(item.change))
         }
-        const updatedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
+        const updatedAt = formatTimestamp(yield* Clock.currentTimeMillis)
         const reply = yield* redis.eval(script, scriptKeys, [
           ...header, updatedAt, String(settings.leaseMs), String(settings.retentionMs), String(claims.length / 2),
           ...claims, `[${changes.join(",")}]`

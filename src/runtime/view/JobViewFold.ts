@@ -43,7 +43,7 @@ export interface JobView {
   readonly key: string
   readonly domain: JobDomain
   readonly jobId: string
-  readonly userId: number
+  readonly userId: bigint
   readonly runId: string | null
   readonly requestId: string | null
   readonly status: JobViewStatus
@@ -78,7 +78,7 @@ const requestIdOf = (event: MetricsEvent): string | undefined => "request_id" in
 
 const fixed = (n: number, digits: number) => Number.isInteger(n) ? String(n) : n.toFixed(digits)
 
-const blank = (domain: JobDomain, jobId: string, userId: number, at: number): JobView => ({
+const blank = (domain: JobDomain, jobId: string, userId: bigint, at: number): JobView => ({
   key: viewKey(domain, jobId),
   domain,
   jobId,

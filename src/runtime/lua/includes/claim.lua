@@ -24,6 +24,16 @@ local function valid_utf8(s)
   return true
 end
 
+-- A stored user_id as the decimal text of a signed 64-bit integer, or nil. Read as seed 000's
+-- parse_int_field reads it (surrounding spaces and leading zeros allowed) and carried as text:
+-- a Lua number is a double, exact only up to 2^53.
+local function user_id_text(s)
+  local sign, digits = string.match(s, '^%s*(%-?)0*(%d+)%s*$')
+  if not digits or #digits > 19 then return nil end
+  if #digits == 19 and digits > (sign == '-' and '9223372036854775808' or '9223372036854775807') then return nil end
+  return digits == '0' and '0' or sign .. digits
+end
+
 -- Claims up to `max` ready jobs for one worker: each becomes `processing` with a new execution
 -- id and a lease in the active set, and its started event is emitted here, so a job costs no
 -- separate round trip to say it started. Delayed jobs that are due are promoted first.
@@ -35,8 +45,8 @@ end
 --   claimed: gets 8 values per job: job_id, execution_id, attempt, user_id, payload, max_attempts,
 --            backoff_ms, retry_on
 --   invalid: gets 2 values per entry: raw entry, reason
--- A started event is emitted for each claimed job whose user_id is an integer (the worker fails
--- the others as bad records).
+-- A record whose user_id is missing or not a signed 64-bit integer is set aside like one without
+-- a payload, so every claimed job has its started event and an exact user_id.
 -- Returns, when fewer than `max` jobs were ready, the ms until the earliest delayed job is due
 -- (false if none): the worker's idle wait wakes for it without asking Redis again.
 local function claim_jobs(keys, prefix, max, lease, worker, updated_at, domain, channel, maxlen, now, claimed, invalid)
@@ -81,28 +91,27 @@ local function claim_jobs(keys, prefix, max, lease, worker, updated_at, domain, 
       elseif status == 'queued' then
         -- Checked before any write to the record: a script error would leave the popped id nowhere.
         local bad_attempt = fields[7] and not string.match(fields[7], '^%d+$')
-        if not fields[3] or not fields[2] or bad_attempt then
-          local what = bad_attempt and ('a non-integer attempt "' .. fields[7] .. '"') or ('no ' .. (fields[3] and 'user_id' or 'payload'))
+        local user_id = fields[2] and user_id_text(fields[2])
+        if not fields[3] or not user_id or bad_attempt then
+          local what = bad_attempt and ('a non-integer attempt "' .. fields[7] .. '"')
+            or (fields[3] and fields[2]) and ('a user_id that is not a signed 64-bit integer: "' .. string.sub(fields[2], 1, 64) .. '"')
+            or ('no ' .. (fields[3] and 'user_id' or 'payload'))
           set_aside(id, 'record at ' .. key .. ' has ' .. what)
           redis.call('HSET', key, 'status', 'failed', 'error', 'unreadable job record', 'updated_at', updated_at)
         else
           local attempt = tonumber(fields[7] or '0') + 1
           local execution = worker .. '/' .. attempt
           local max_attempts = fields[4] or '1'
-          local message = attempt > 1 and ('started (attempt ' .. attempt .. ' of ' .. max_attempts .. ')') or 'started'
-          redis.call('HSET', key, 'status', 'processing', 'attempt', attempt, 'execution_id', execution, 'worker', worker,
+          local message = attempt > 1 and ('started (attempt ' .. string.format('%d', attempt) .. ' of ' .. max_attempts .. ')') or 'started'
+          redis.call('HSET', key, 'status', 'processing', 'attempt', string.format('%d', attempt), 'execution_id', execution, 'worker', worker,
             'updated_at', updated_at, 'next_run_at', '', 'message', message)
           call_guarded(report, keys[2], 'zset', now, 'ZADD', keys[2], now + lease, id)
-          local user_id = tonumber(fields[2])
-          if user_id and user_id == math.floor(user_id) and math.abs(user_id) < 1e15 then
-            emit(keys[5], maxlen, channel,
-              started_head .. json_quote(id) .. ',"user_id":' .. string.format('%d', user_id) .. started_tail)
-          end
+          emit(keys[5], maxlen, channel, started_head .. json_quote(id) .. ',"user_id":' .. user_id .. started_tail)
           count = count + 1
           claimed[#claimed + 1] = id
           claimed[#claimed + 1] = execution
           claimed[#claimed + 1] = attempt
-          claimed[#claimed + 1] = fields[2]
+          claimed[#claimed + 1] = user_id
           claimed[#claimed + 1] = fields[3]
           claimed[#claimed + 1] = max_attempts
           claimed[#claimed + 1] = fields[5] or '0'
