@@ -1,7 +1,9 @@
 /**
  * The dashboard end to end in a real headless Chromium (Debian's /usr/bin/chromium driven by
- * playwright-core): a job's progress bar advances and completes from server-sent events, a
- * running job is cancelled with the token, and the same action without the token is refused.
+ * playwright-core): the page asks for the token before it shows any data, a job's progress bar
+ * advances and completes from server-sent events (read with fetch, carrying the token), a running
+ * job is cancelled with the token and refused with a wrong one, and the strict CSP blocks nothing
+ * the page needs.
  * Skipped, with a message, when /usr/bin/chromium is missing (.ci/run installs it).
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs"
@@ -82,7 +84,7 @@ const waitUntil = (what: string, check: Effect.Effect<boolean>) =>
   })
 
 describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
-  it.live("shows progress bars advance and complete (a step job and a digits training run), refuses a tokenless cancel and cancels with the token", () =>
+  it.live("shows progress bars advance and complete (a step job and a digits training run), asks for the token before showing data, refuses a cancel with a wrong token and cancels with the right one", () =>
     Effect.gen(function*() {
       const queue = yield* JobQueue
       yield* artifactDir
@@ -92,7 +94,16 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
       const server = yield* startHttpServer({ port: 0, domains: ["qr", "digits"], dashboard: { token: DashboardToken.layer(token) } })
       const browser = yield* launch
       const page = yield* Effect.promise(() => browser.newPage())
+      const cspViolations: Array<string> = []
+      page.on("console", (message) => {
+        if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text())
+      })
       yield* Effect.promise(() => page.goto(`${server.url}/`))
+      // No token yet: the page says so and holds no data.
+      yield* Effect.promise(() => page.locator("#connection", { hasText: "enter the dashboard token" }).waitFor({ timeout: 10_000 }))
+      assert.strictEqual(yield* Effect.promise(() => page.locator("#jobs tbody tr").count()), 0)
+      yield* Effect.promise(() => page.fill("#token", token))
+      yield* Effect.promise(() => page.click("#connect"))
       yield* Effect.promise(() => page.locator("#connection", { hasText: "live" }).waitFor({ timeout: 10_000 }))
       assert.strictEqual(yield* Effect.promise(() => page.locator("body").getAttribute("data-actions")), "enabled")
 
@@ -127,10 +138,11 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
       const finalMetrics = yield* Effect.promise(() => trainingRow.locator(".metrics").innerText())
       assert.match(finalMetrics, /epoch 8\/8 · batch \d+\/\d+ · loss \d\.\d{4} · acc [\d.]+ · val_acc 0\.\d{4} · best 0\.\d{4} @\d · \d+ samples\/s/)
 
-      // Cancel: refused without the token, done with it.
+      // Cancel: refused with a wrong token (typed, not submitted: the stream keeps its connection), done with the right one.
       const long = yield* queue.enqueue({ domain: "qr", userId: 1n, payload: { steps: 200, ms: 100 } })
       yield* waitUntil("the long job to show progress", Effect.map(attribute(page, long.jobId, "data-progress"), (p) => Number(p) > 0))
       const cancelButton = row(page, long.jobId).locator(`button[data-action="cancel"]`)
+      yield* Effect.promise(() => page.fill("#token", "not-the-token"))
       yield* Effect.promise(() => cancelButton.click())
       yield* Effect.promise(() => page.locator("#notice", { hasText: "cancel refused (401)" }).waitFor({ timeout: 10_000 }))
       assert.strictEqual(yield* attribute(page, long.jobId, "data-status"), "running")
@@ -146,6 +158,7 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
       yield* Effect.promise(() => page.locator("#history li", { hasText: "qr.job.failed.v1" }).waitFor({ timeout: 10_000 }))
       const detail = yield* Effect.promise(() => page.locator("#detail").innerText())
       assert.match(detail, /error \(user\): cancelled by request/)
+      assert.deepStrictEqual(cspViolations, [])
     }).pipe(Effect.scoped, Effect.provide(services)), 90_000)
 })
 

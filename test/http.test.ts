@@ -26,9 +26,10 @@ const services = runtimeLayer(
 const run = <A, E>(effect: Effect.Effect<A, E, RuntimeServices | RedisServer | Scope.Scope>) =>
   effect.pipe(Effect.scoped, Effect.provide(services))
 
-const get = (url: string) =>
+/** A GET, with the dashboard token when given (every /api route needs it). */
+const get = (url: string, token?: string) =>
   Effect.promise(async () => {
-    const response = await fetch(url)
+    const response = await fetch(url, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } })
     return { status: response.status, text: await response.text() }
   })
 
@@ -143,7 +144,7 @@ describe("http server", () => {
         let jobs: ReadonlyArray<{ jobId: string; status: string; history: ReadonlyArray<unknown> }> = []
         let malformed = 0
         for (let i = 0; i < 200; i++) {
-          const body = JSON.parse((yield* get(`${server.url}/api/jobs`)).text)
+          const body = JSON.parse((yield* get(`${server.url}/api/jobs`, "t0k3n")).text)
           jobs = body.jobs
           malformed = body.problems.malformed
           if (jobs.filter((j) => j.status !== "running").length === 2 && malformed === 1) break
@@ -153,15 +154,15 @@ describe("http server", () => {
         assert.strictEqual(jobs.find((j) => j.jobId === bad.jobId)?.status, "failed")
         assert.strictEqual(malformed, 1)
 
-        const detail = JSON.parse((yield* get(`${server.url}/api/jobs/qr/${bad.jobId}`)).text)
+        const detail = JSON.parse((yield* get(`${server.url}/api/jobs/qr/${bad.jobId}`, "t0k3n")).text)
         assert.strictEqual(detail.view.error.message, "bad input: the answer is not 42")
         assert.deepStrictEqual(detail.view.history.map((h: { type: string }) => h.type), ["qr.job.started.v1", "qr.job.progress.v1", "qr.job.failed.v1"])
         assert.strictEqual(detail.record.lastError, "bad input: the answer is not 42")
-        assert.strictEqual((yield* get(`${server.url}/api/jobs/qr/no-such-job`)).status, 404)
+        assert.strictEqual((yield* get(`${server.url}/api/jobs/qr/no-such-job`, "t0k3n")).status, 404)
 
         const sse = yield* Effect.promise(async () => {
           const controller = new AbortController()
-          const response = await fetch(`${server.url}/api/events`, { signal: controller.signal })
+          const response = await fetch(`${server.url}/api/events`, { signal: controller.signal, headers: { authorization: "Bearer t0k3n" } })
           const reader = response.body?.getReader()
           const chunk = reader === undefined ? undefined : await reader.read()
           controller.abort()
@@ -170,7 +171,7 @@ describe("http server", () => {
         assert.strictEqual(sse.type, "text/event-stream")
         assert.match(sse.text, /^event: snapshot\ndata: \{"jobs":\[/)
 
-        const queues = JSON.parse((yield* get(`${server.url}/api/queues`)).text).queues
+        const queues = JSON.parse((yield* get(`${server.url}/api/queues`, "t0k3n")).text).queues
         assert.deepStrictEqual(queues, [{ domain: "qr", waiting: 0, active: 0, delayed: 0, dead: 0, invalid: 0, failed: 1 }])
 
         const missing = yield* post(`${server.url}/api/jobs/qr/${bad.jobId}/retry`)
@@ -196,10 +197,10 @@ describe("http server", () => {
         assert.strictEqual(requeued.status, 200)
         assert.deepStrictEqual(requeued.body, { action: "requeue", jobId: dead.jobId, outcome: "requeued" })
         // It runs again and fails again: the view's history holds both runs.
-        let again = JSON.parse((yield* get(`${server.url}/api/jobs/qr/${dead.jobId}`)).text)
+        let again = JSON.parse((yield* get(`${server.url}/api/jobs/qr/${dead.jobId}`, "t0k3n")).text)
         for (let i = 0; i < 200 && !(runsOf(again) === 2 && again.view.status === "failed"); i++) {
           yield* Effect.sleep("25 millis")
-          again = JSON.parse((yield* get(`${server.url}/api/jobs/qr/${dead.jobId}`)).text)
+          again = JSON.parse((yield* get(`${server.url}/api/jobs/qr/${dead.jobId}`, "t0k3n")).text)
         }
         assert.strictEqual(runsOf(again), 2)
         assert.strictEqual(again.view.status, "failed")

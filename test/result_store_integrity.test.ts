@@ -12,6 +12,9 @@ import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Stream } from "effect"
 import { turkicJob } from "../src/domains/turkic/job.js"
+import { DashboardToken } from "../src/http/DashboardToken.js"
+import { startHttpServer } from "../src/http/HttpServer.js"
+import { RedisClient } from "../src/runtime/RedisClient.js"
 import { ResultStore, resultIdOf } from "../src/runtime/ResultStore.js"
 import { RuntimeConfig } from "../src/runtime/RuntimeConfig.js"
 import { runtimeLayer } from "../src/runtime/RuntimeLayer.js"
@@ -116,6 +119,24 @@ describe("result store integrity", () => {
         execFileSync("mkfifo", [objectPath(root, id)])
         yield* assertRefused(root, id, "not-a-file")
       }).pipe(Effect.timeout("5 seconds"))))
+
+  it.live("GET /api/results/:id refuses a planted link with a 500 that names the id and none of the target", () =>
+    Effect.gen(function*() {
+      const root = mkdtempSync(join(tmpdir(), "result-integrity-http-"))
+      plantLink(root, passwdId, "/etc/passwd")
+      const server = yield* startHttpServer({
+        port: 0,
+        domains: ["qr"],
+        dashboard: { token: DashboardToken.layer("tok"), results: ResultStore.layerFileSystem({ root, maxBytes: 1024 * 1024 }) }
+      })
+      const response = yield* Effect.promise(() => fetch(`${server.url}/api/results/${passwdId}`, { headers: { authorization: "Bearer tok" } }))
+      const body = yield* Effect.promise(() => response.text())
+      assert.strictEqual(response.status, 500)
+      assert.include(body, passwdId)
+      assert.notMatch(body, /root:|quarantine/)
+      assert.isTrue(quarantined(root).some((name) => name.startsWith(`${passwdId}.link.`)))
+      rmSync(root, { recursive: true, force: true })
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer(RedisClient.layerMemory, RuntimeConfig.layerWith({ leaseMs: 2_000 })))), 30_000)
 
   it.live("a turkic job whose input_id names a planted link fails as a user error naming the id; `result` refuses it", () =>
     Effect.gen(function*() {

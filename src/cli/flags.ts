@@ -22,6 +22,12 @@ export const domainFlag = domainName(Flag.String("domain")).pipe(
 export const repeatedDomainFlag = (description: string): Flag.Flag<ReadonlyArray<string>> =>
   domainName(Flag.String("domain")).pipe(Flag.atLeast(0), Flag.withDescription(description))
 
+/** `--allowed-host NAME`, repeatable: a Host the HTTP server answers besides loopback (src/http/HttpSecurity.ts). */
+export const allowedHostFlag: Flag.Flag<ReadonlyArray<string>> = Flag.String("allowed-host").pipe(
+  Flag.atLeast(0),
+  Flag.withDescription("Host name the HTTP server answers besides localhost/127.0.0.1/[::1] (repeatable; also JOBS_HTTP_ALLOWED_HOSTS=a,b)")
+)
+
 /**
  * `withDefault` that also prints the default in `--help`: effect/cli's help shows only the
  * description, so an operator would otherwise not see what an omitted flag means.

@@ -8,7 +8,7 @@ import { findJob, registeredDomains } from "../domains/registry.js"
 import { startHttpServer } from "../http/HttpServer.js"
 import { runScheduler } from "../runtime/Schedules.js"
 import { droppedMetrics } from "../runtime/MetricsEmitter.js"
-import { repeatedDomainFlag, UsageError, withShownDefault } from "./flags.js"
+import { allowedHostFlag, repeatedDomainFlag, UsageError, withShownDefault } from "./flags.js"
 import { defaultConcurrency, type DomainPlan, parseSetting, planWorker } from "./workerPlan.js"
 
 /** Time allowed after the grace period for the hand-back and closing connections. */
@@ -43,8 +43,9 @@ export const workerCommand = Command.make("worker", {
   ),
   httpHost: Flag.String("http-host").pipe(
     withShownDefault("Address for --http-port (0.0.0.0 for probes from outside the host)", "127.0.0.1")
-  )
-}, ({ domains, all, concurrency, lanes, graceMs, httpPort, httpHost }) =>
+  ),
+  allowedHosts: allowedHostFlag
+}, ({ domains, all, concurrency, lanes, graceMs, httpPort, httpHost, allowedHosts }) =>
   Effect.gen(function*() {
     const planned = planWorker({ domains, all, concurrency, lanes }, registeredDomains())
     if (Result.isFailure(planned)) return yield* new UsageError({ command: "worker", message: planned.failure })
@@ -60,7 +61,7 @@ export const workerCommand = Command.make("worker", {
       }))
     yield* Console.log(`worker serving ${plans.map(({ plan }) => `${plan.domain} (concurrency ${plan.concurrency})`).join(", ")}`)
     if (Option.isSome(httpPort)) {
-      const server = yield* startHttpServer({ port: httpPort.value, host: httpHost, domains: workers.map((w) => w.domain), workers })
+      const server = yield* startHttpServer({ port: httpPort.value, host: httpHost, domains: workers.map((w) => w.domain), workers, allowedHosts })
       yield* Console.log(`health and metrics on ${server.url} (/healthz /readyz /metrics)`)
     }
     // A stop must end the process even when Redis is unreachable and the hand-back cannot be

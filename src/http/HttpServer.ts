@@ -1,7 +1,8 @@
 /**
  * The HTTP server of a process: health, readiness and metrics always; the dashboard (with its
- * JobViewHub, token and actions) when asked for. `startHttpServer` runs it for the current scope
- * and returns the address it listens on (port 0 picks a free one).
+ * JobViewHub, token and actions) when asked for. Every request passes the gate of HttpSecurity.ts
+ * (allowed Host, tokens, security headers). `startHttpServer` runs it for the current scope and
+ * returns the address it listens on (port 0 picks a free one).
  */
 import { createServer } from "node:http"
 import { type Config, Context, Effect, Layer } from "effect"
@@ -13,6 +14,7 @@ import { ResultStore, type ResultStoreError } from "../runtime/ResultStore.js"
 import { dashboardRoutes } from "./DashboardRoutes.js"
 import { DashboardToken } from "./DashboardToken.js"
 import { healthRoutes } from "./HealthRoutes.js"
+import { HttpSecurity, securityMiddleware } from "./HttpSecurity.js"
 import { JobActions } from "./JobActions.js"
 import { resultRoutes } from "./ResultRoutes.js"
 import type { InFlightSource } from "./ScrapeGauges.js"
@@ -23,6 +25,10 @@ export interface HttpServerOptions {
   readonly domains: ReadonlyArray<JobDomain>
   /** Workers of this process, for the in-flight gauge. */
   readonly workers?: ReadonlyArray<InFlightSource>
+  /** Hosts allowed besides loopback and `JOBS_HTTP_ALLOWED_HOSTS` (the `--allowed-host` flags). */
+  readonly allowedHosts?: ReadonlyArray<string>
+  /** The gate's settings; by default from the environment (HttpSecurity.layerConfig). */
+  readonly security?: Layer.Layer<HttpSecurity>
   /** Serve the dashboard too; the JobViewHub replays each domain's event log from `replayFrom` ("0" by default). */
   readonly dashboard?: {
     readonly replayFrom?: string
@@ -44,15 +50,23 @@ const serverLayer = (options: HttpServerOptions, host: string) => {
   const health = healthRoutes({ domains: options.domains, workers: options.workers ?? [] })
   const serveOptions = { disableLogger: true, disableListenLog: true }
   const dashboard = options.dashboard
-  if (dashboard === undefined) return HttpRouter.serve(health, serveOptions).pipe(Layer.provideMerge(listen(options, host)))
+  const security = options.security ?? HttpSecurity.layerConfig(options.allowedHosts)
+  if (dashboard === undefined) {
+    // No data routes here; the gate still checks Host and METRICS_TOKEN and sets the headers.
+    return HttpRouter.serve(Layer.mergeAll(health, securityMiddleware), serveOptions).pipe(
+      Layer.provide(Layer.merge(security, DashboardToken.layer(undefined))),
+      Layer.provideMerge(listen(options, host))
+    )
+  }
   // Handlers' services are requirements of the served app: one hub for all requests.
   const services = Layer.mergeAll(
     JobViewHub.layer({ domains: options.domains, from: dashboard.replayFrom ?? "0" }),
     dashboard.token ?? DashboardToken.layerConfig,
     JobActions.layer,
-    dashboard.results ?? ResultStore.layerConfig
+    dashboard.results ?? ResultStore.layerConfig,
+    security
   )
-  return HttpRouter.serve(Layer.mergeAll(health, dashboardRoutes, resultRoutes), serveOptions).pipe(
+  return HttpRouter.serve(Layer.mergeAll(health, dashboardRoutes, resultRoutes, securityMiddleware), serveOptions).pipe(
     Layer.provide(services),
     Layer.provideMerge(listen(options, host))
   )

@@ -3,6 +3,10 @@
  * server-sent events from /api/events, renders one table row per job with its progress bar and
  * training metrics, polls the queue counts, shows a job's detail, and sends actions with the token.
  * Text is always set through textContent, never parsed as HTML.
+ *
+ * Every /api request carries `Authorization: Bearer <token>`. EventSource cannot send headers, so
+ * the event stream is read with fetch and parsed here; the token never goes into a URL (where
+ * access logs and history would keep it). It lives in sessionStorage for the tab only.
  */
 export const dashboardScript = String.raw`"use strict";
 const jobs = new Map();
@@ -17,7 +21,8 @@ const fmt = (n, d) => (Number.isInteger(n) ? String(n) : n.toFixed(d));
 
 const tokenInput = $("token");
 tokenInput.value = sessionStorage.getItem("dashboard-token") || "";
-tokenInput.addEventListener("change", () => sessionStorage.setItem("dashboard-token", tokenInput.value));
+const authHeaders = () => (tokenInput.value ? { authorization: "Bearer " + tokenInput.value } : {});
+const connection = (text) => { $("connection").textContent = text; };
 
 function notice(text, ok) {
   const n = $("notice");
@@ -43,8 +48,7 @@ function metricsText(m) {
 }
 
 async function act(job, action) {
-  const headers = {};
-  if (tokenInput.value) headers.authorization = "Bearer " + tokenInput.value;
+  const headers = authHeaders();
   try {
     const response = await fetch("/api/jobs/" + encodeURIComponent(job.domain) + "/" + encodeURIComponent(job.jobId) + "/" + action, { method: "POST", headers });
     const body = await response.json();
@@ -101,7 +105,7 @@ function showProblems(p) {
 }
 
 async function showDetail(domain, jobId) {
-  const response = await fetch("/api/jobs/" + encodeURIComponent(domain) + "/" + encodeURIComponent(jobId));
+  const response = await fetch("/api/jobs/" + encodeURIComponent(domain) + "/" + encodeURIComponent(jobId), { headers: authHeaders() });
   const body = await response.json();
   const detail = $("detail");
   detail.replaceChildren();
@@ -122,9 +126,11 @@ async function showDetail(domain, jobId) {
 }
 
 async function refreshQueues() {
+  if (!tokenInput.value) return;
   try {
-    const response = await fetch("/api/queues");
+    const response = await fetch("/api/queues", { headers: authHeaders() });
     const body = await response.json();
+    if (!response.ok) return;
     const tbody = $("queues").tBodies[0];
     tbody.replaceChildren(...body.queues.map((q) => {
       const tr = el("tr", {}, [el("td", { textContent: q.domain }),
@@ -141,18 +147,71 @@ async function refreshQueues() {
   }
 }
 
-const source = new EventSource("/api/events");
-source.addEventListener("open", () => { $("connection").textContent = "live"; });
-source.addEventListener("error", () => { $("connection").textContent = "reconnecting…"; });
-source.addEventListener("snapshot", (e) => {
-  const snapshot = JSON.parse(e.data);
-  jobs.clear();
-  $("jobs").tBodies[0].replaceChildren();
-  for (const job of snapshot.jobs.slice().reverse()) upsert(job);
-  showProblems(snapshot.problems);
+function onEvent(name, data) {
+  if (name === "snapshot") {
+    const snapshot = JSON.parse(data);
+    jobs.clear();
+    $("jobs").tBodies[0].replaceChildren();
+    for (const job of snapshot.jobs.slice().reverse()) upsert(job);
+    showProblems(snapshot.problems);
+  } else if (name === "job") upsert(JSON.parse(data));
+  else if (name === "problems") showProblems(JSON.parse(data));
+}
+
+/** One server-sent-events frame: "event:" and "data:" lines; ":" lines are keep-alive comments. */
+function onFrame(frame) {
+  let name = "message";
+  const data = [];
+  for (const line of frame.split("\n")) {
+    if (line.startsWith("event:")) name = line.slice(6).trim();
+    else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+  }
+  if (data.length > 0) onEvent(name, data.join("\n"));
+}
+
+let stream = null;
+let retry = null;
+
+/** (Re)opens /api/events with the token; reconnects after a drop, not after a refusal. */
+async function connect() {
+  if (stream) stream.abort();
+  clearTimeout(retry);
+  if (!tokenInput.value) { connection("enter the dashboard token"); return; }
+  const controller = new AbortController();
+  stream = controller;
+  try {
+    const response = await fetch("/api/events", { headers: authHeaders(), signal: controller.signal });
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      connection("refused (" + response.status + "): " + (body.error || response.statusText));
+      return;
+    }
+    connection("live");
+    refreshQueues();
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+        onFrame(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+      }
+    }
+  } catch (error) {
+    if (controller.signal.aborted) return;
+  }
+  if (stream !== controller) return;
+  connection("reconnecting…");
+  retry = setTimeout(connect, 1000);
+}
+
+$("token-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  sessionStorage.setItem("dashboard-token", tokenInput.value);
+  connect();
 });
-source.addEventListener("job", (e) => upsert(JSON.parse(e.data)));
-source.addEventListener("problems", (e) => showProblems(JSON.parse(e.data)));
-refreshQueues();
+connect();
 setInterval(refreshQueues, 2000);
 `
