@@ -25,7 +25,7 @@ export const repeatedDomainFlag = (description: string): Flag.Flag<ReadonlyArray
 /** `--allowed-host NAME`, repeatable: a Host the HTTP server answers besides loopback (src/http/HttpSecurity.ts). */
 export const allowedHostFlag: Flag.Flag<ReadonlyArray<string>> = Flag.String("allowed-host").pipe(
   Flag.atLeast(0),
-  Flag.withDescription("Host name the HTTP server answers besides localhost/127.0.0.1/[::1] (repeatable; also JOBS_HTTP_ALLOWED_HOSTS=a,b)")
+  Flag.withDescription("Host name the HTTP server answers besides localhost/127.0.0.1/[::1] (repeatable; also JOBS_HTTP_ALLOWED_HOSTS=a,b) (default: loopback only)")
 )
 
 /**

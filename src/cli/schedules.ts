@@ -1,17 +1,19 @@
 import { Console, Effect } from "effect"
 import { Argument, Command } from "effect/cli"
 import { ContractError } from "../contracts/ContractError.js"
-import { listSchedules, removeSchedule } from "../runtime/Schedules.js"
+import { listSchedules, removeSchedule, type ScheduleSpec } from "../runtime/Schedules.js"
 import { domainFlag } from "./flags.js"
+
+const describe = (s: ScheduleSpec) =>
+  `${s.name}\t${s.every_ms !== undefined ? `every ${s.every_ms} ms` : `cron "${s.cron ?? ""}" UTC`}\tuser ${s.user_id}\t${JSON.stringify(s.payload)}`
 
 const listCommand = Command.make("list", { domain: domainFlag }, ({ domain }) =>
   Effect.gen(function*() {
-    const { schedules, unreadable } = yield* listSchedules(domain)
-    if (schedules.length === 0 && unreadable.length === 0) return yield* Console.log(`no schedules in ${domain}`)
-    for (const s of schedules) {
-      const when = s.every_ms !== undefined ? `every ${s.every_ms} ms` : `cron "${s.cron ?? ""}" UTC`
-      yield* Console.log(`${s.name}\t${when}\tuser ${s.user_id}\t${JSON.stringify(s.payload)}`)
-    }
+    const { schedules, unreadable, setAside } = yield* listSchedules(domain)
+    if (schedules.length === 0 && unreadable.length === 0 && setAside.length === 0) return yield* Console.log(`no schedules in ${domain}`)
+    for (const s of schedules) yield* Console.log(describe(s))
+    // Entries workers skip: listed with the reason, on stderr like the unreadable ones.
+    for (const { spec, reason } of setAside) yield* Console.error(`${describe(spec)}\tset aside: ${reason}`)
     for (const u of unreadable) yield* Console.error(`${u.name}\tunreadable: ${u.reason}`)
   })).pipe(Command.withDescription("List a domain's repeatable jobs"))
 

@@ -90,6 +90,6 @@ const startDomain = (plan: DomainPlan, job: RegisteredJob, graceMs: number) =>
       ...(plan.lanes === undefined ? {} : { lanes: plan.lanes })
     })
     // Every worker enqueues its domain's repeatable jobs; their ids make that safe to do many times.
-    yield* runScheduler(domain)
-    return { domain, running: worker.running }
+    yield* runScheduler(domain, { supervisor: worker.supervisor })
+    return { domain, running: worker.running, failingLoops: worker.failingLoops }
   })

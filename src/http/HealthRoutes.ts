@@ -1,6 +1,7 @@
 /**
- * `/healthz` (the process answers), `/readyz` (Redis answers and every watched domain has a live
- * worker; `?domain=` narrows it to one) and `/metrics` (Prometheus text of the process's Effect
+ * `/healthz` (the process answers), `/readyz` (Redis answers, every watched domain has a live
+ * worker and no loop of this process's workers keeps failing, else 503 naming the failing loops
+ * in `failing_loops`; `?domain=` narrows it to one) and `/metrics` (Prometheus text of the process's Effect
  * metrics, with the queue gauges refreshed first).
  */
 import { Duration, Effect, Layer } from "effect"
@@ -22,21 +23,33 @@ export const queryParam = (url: string, name: string): string | undefined => {
   return value === null ? undefined : value
 }
 
-const readiness = (domains: ReadonlyArray<JobDomain>) =>
+const readiness = (domains: ReadonlyArray<JobDomain>, workers: ReadonlyArray<InFlightSource>) =>
   Effect.gen(function*() {
     const redis = yield* RedisClient
     const registry = yield* WorkerRegistry
     const ping = yield* redis.send("PING").pipe(Effect.timeoutOption(Duration.seconds(2)), Effect.result)
     const redisUp = ping._tag === "Success" && ping.success._tag === "Some"
-    const workers: Record<string, number> = {}
+    const workerCounts: Record<string, number> = {}
     if (redisUp) {
       for (const domain of domains) {
         const live = yield* registry.live(domain).pipe(Effect.orElseSucceed((): ReadonlyArray<string> => []))
-        workers[domain] = live.length
+        workerCounts[domain] = live.length
       }
     }
-    const ready = redisUp && domains.every((d) => (workers[d] ?? 0) > 0)
-    return { ready, redis: redisUp ? "up" : "unreachable", workers }
+    // A worker of this process whose loop keeps failing makes the process not ready, whatever
+    // the registry says (other processes' workers may still serve the domain).
+    const failing = workers.filter((w) => domains.includes(w.domain)).flatMap((w) => w.failingLoops?.() ?? [])
+    const ready = redisUp && failing.length === 0 && domains.every((d) => (workerCounts[d] ?? 0) > 0)
+    return {
+      ready,
+      redis: redisUp ? "up" : "unreachable",
+      workers: workerCounts,
+      ...(failing.length === 0 ? {} : {
+        failing_loops: failing.map((f) => ({
+          domain: f.domain, worker: f.worker, loop: f.loop, failures: f.failures, since: f.since, error: f.error
+        }))
+      })
+    }
   })
 
 export const healthRoutes = (options: HealthOptions) =>
@@ -50,7 +63,7 @@ export const healthRoutes = (options: HealthOptions) =>
           return HttpServerResponse.jsonUnsafe({ error: `unknown domain "${asked}"; this server watches: ${options.domains.join(", ")}` }, { status: 400 })
         }
         const domains = known === undefined ? options.domains : [known]
-        const result = yield* readiness(domains)
+        const result = yield* readiness(domains, options.workers)
         return HttpServerResponse.jsonUnsafe(result, { status: result.ready ? 200 : 503 })
       })),
     HttpRouter.add("GET", "/metrics", Effect.gen(function*() {

@@ -6,6 +6,7 @@ import { Effect, Metric } from "effect"
 import type { JobDomain } from "../contracts/JobDomain.js"
 import { JobQueue } from "../runtime/JobQueue.js"
 import type { RedisError } from "../runtime/redis/RedisError.js"
+import type { FailingLoop } from "../runtime/Supervised.js"
 
 export const queueDepth = Metric.gauge("jobs_queue_depth", {
   description: "Jobs in the domain's queue by state (waiting, active, delayed, dead, invalid), read at scrape time"
@@ -19,6 +20,8 @@ export const inFlight = Metric.gauge("jobs_in_flight", {
 export interface InFlightSource {
   readonly domain: JobDomain
   readonly running: () => ReadonlyArray<string>
+  /** Its loops that keep failing (see runtime/Supervised.ts): while there are any, it is not ready. */
+  readonly failingLoops?: () => ReadonlyArray<FailingLoop>
 }
 
 export const refreshGauges = (

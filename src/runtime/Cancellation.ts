@@ -5,15 +5,16 @@
  * job's fiber. The flag covers a worker that missed the message: its next lease renewal
  * reports the job, and a recovery sweep fails it if the worker died first.
  */
-import { Effect, Queue, Schema, type Scope } from "effect"
+import { Effect, Queue, Schema, Scope } from "effect"
 import type { JobDomain } from "../contracts/JobDomain.js"
 import { eventsLogKey, jobKey, queueKeys } from "../contracts/Keys.js"
 import { defaultEventsChannel } from "../contracts/LifecycleEvents.js"
-import { RedisClient } from "./RedisClient.js"
+import { RedisClient, type RedisMessage } from "./RedisClient.js"
 import { RuntimeConfig } from "./RuntimeConfig.js"
 import { loadLuaScript } from "./redis/LuaScript.js"
 import { RedisError } from "./redis/RedisError.js"
 import { replyArray, replyString } from "./redis/RedisReply.js"
+import type { Supervisor } from "./Supervised.js"
 import { nowTimestamp } from "../contracts/Timestamps.js"
 
 const cancelScript = loadLuaScript(import.meta.url, "cancel-4.lua")
@@ -67,22 +68,42 @@ export const cancelJob = (domain: JobDomain, jobId: string): Effect.Effect<Cance
   })
 
 /**
- * Subscribes to the domain's control channel for the lifetime of the scope and calls
- * `onCancel` with the id of every job asked to stop. Unreadable messages are logged and skipped.
+ * Listens on the domain's control channel for the lifetime of the scope, as the supervised loop
+ * `cancel-listener`, and calls `onCancel` with the id of every job asked to stop. Unreadable
+ * messages are logged and skipped. The first subscription is made before this returns (when
+ * Redis answers), so a cancel sent right after the worker started is heard; if it cannot be
+ * made, the loop keeps trying with backoff and cancels arrive with the lease renewal meanwhile.
  */
 export const listenForCancels = (
   domain: JobDomain,
-  onCancel: (jobId: string) => Effect.Effect<unknown>
-): Effect.Effect<void, RedisError, RedisClient | Scope.Scope> =>
+  onCancel: (jobId: string) => Effect.Effect<unknown>,
+  supervisor: Supervisor
+): Effect.Effect<void, never, RedisClient | Scope.Scope> =>
   Effect.gen(function*() {
     const redis = yield* RedisClient
+    const scope = yield* Effect.scope
     const channel = queueKeys(domain).control
-    const messages = yield* redis.subscribe(channel)
-    yield* Queue.take(messages).pipe(
-      Effect.flatMap((m) => decodeCancelMessage(m.message)),
-      Effect.flatMap((m) => onCancel(m.job_id)),
-      Effect.catch((error) => Effect.logWarning(`skipped unreadable message on ${channel}: ${error.message}`)),
-      Effect.forever,
-      Effect.forkScoped
+    // ioredis subscribes again by itself after a reconnect, so one subscription serves for good.
+    let messages: Queue.Dequeue<RedisMessage> | undefined
+    const subscribe = Effect.suspend(() =>
+      messages !== undefined ? Effect.succeed(messages) : redis.subscribe(channel).pipe(
+        Scope.provide(scope),
+        Effect.tap((subscribed) => Effect.sync(() => {
+          messages = subscribed
+        }))
+      )
     )
+    yield* subscribe.pipe(
+      Effect.catch((error) => Effect.logWarning(`cancel listener: ${error.message}; retrying, cancels arrive with the lease renewal meanwhile`)),
+      Effect.annotateLogs({ domain })
+    )
+    yield* supervisor.run("cancel-listener", subscribe.pipe(
+      Effect.flatMap(Queue.take),
+      Effect.flatMap((m) =>
+        decodeCancelMessage(m.message).pipe(
+          Effect.flatMap((cancel) => onCancel(cancel.job_id)),
+          Effect.catch((error) => Effect.logWarning(`skipped unreadable message on ${channel}: ${error.message}`))
+        )
+      )
+    ))
   })

@@ -27,6 +27,7 @@ import type { JobDomain } from "../contracts/JobDomain.js"
 import { EventBus } from "./EventBus.js"
 import { BatchRateLimiter } from "./metrics/BatchRateLimiter.js"
 import { MetricsBuffer, type QueuedMetric, takeInOrder } from "./metrics/MetricsBuffer.js"
+import { makeSupervisor } from "./Supervised.js"
 import { defaultMetricsSettings, type MetricsSettings, metricsSettingsConfig } from "./metrics/MetricsSettings.js"
 
 export { defaultMetricsSettings, type MetricsSettings, metricsSettingsConfig } from "./metrics/MetricsSettings.js"
@@ -157,6 +158,8 @@ const make = (settings: MetricsSettings) =>
         )
     )
 
+    /** The chunk being published: if the drainer fails, its events are counted as dropped. */
+    let inFlight: ReadonlyArray<QueuedMetric> = []
     const drainOnce = Effect.gen(function*() {
       yield* Queue.take(doorbell)
       yield* linger
@@ -165,7 +168,9 @@ const make = (settings: MetricsSettings) =>
         const chunk = takeInOrder(milestones, batches, CHUNK)
         const last = chunk.at(-1)
         if (last === undefined) break
+        inFlight = chunk
         yield* publishChunk(chunk)
+        inFlight = []
         doneSeq = last.seq
         yield* settleWaiters
         // Full chunks go out back to back; a few stragglers wait for the next linger instead of
@@ -178,7 +183,23 @@ const make = (settings: MetricsSettings) =>
       }
     })
 
-    yield* Effect.forkScoped(Effect.forever(drainOnce))
+    // After a failed round, nothing may stay half done: the chunk in flight is dropped (and
+    // counted), its waiters are answered, and the doorbell rings again for what is still queued.
+    const afterFailure = () => {
+      const last = inFlight.at(-1)
+      if (last !== undefined) {
+        inFlight.forEach((m) => countDropped(m.jobId, 1))
+        doneSeq = Math.max(doneSeq, last.seq)
+        inFlight = []
+      }
+      const ready = waiters.filter((w) => w.target <= doneSeq)
+      waiters = waiters.filter((w) => w.target > doneSeq)
+      ready.forEach((w) => Deferred.doneUnsafe(w.done, Effect.void))
+      wakePending = batches.size + milestones.size > 0
+      if (wakePending) Queue.offerUnsafe(doorbell, true)
+    }
+    const supervisor = yield* makeSupervisor({})
+    yield* supervisor.run("metrics-flusher", drainOnce, { onFailure: afterFailure })
 
     const flush = (timeout: Duration.Input = Duration.millis(settings.flushTimeoutMs)) =>
       Effect.gen(function*() {

@@ -5,7 +5,7 @@
  * so enqueue's idempotency turns the same occurrence enqueued by several schedulers into one job.
  * Occurrences that fell while no scheduler ran are skipped, not caught up.
  */
-import { Cron, Duration, Effect, Result, Schema, type Scope } from "effect"
+import { Clock, Config, Cron, Duration, Effect, Result, Schema, type Scope } from "effect"
 import type { JobDomain } from "../contracts/JobDomain.js"
 import { queueKeys } from "../contracts/Keys.js"
 import { UserId } from "../contracts/UserId.js"
@@ -15,6 +15,7 @@ import { JobQueue } from "./JobQueue.js"
 import { RedisClient } from "./RedisClient.js"
 import type { RuntimeConfig } from "./RuntimeConfig.js"
 import { RedisError } from "./redis/RedisError.js"
+import { makeSupervisor, type Supervisor } from "./Supervised.js"
 import { replyRecord, replyArray, replyString } from "./redis/RedisReply.js"
 
 export const schedulesKey = (domain: JobDomain): string => `${domain}:schedules`
@@ -51,6 +52,36 @@ export const repeatJobId = (name: string, at: number): string => `repeat:${name}
 
 const invalid = (name: string, message: string) => new ScheduleError({ name, message })
 
+/**
+ * The shortest interval a schedule may have (`JOBS_MIN_SCHEDULE_INTERVAL_MS`, default 1 s): every
+ * occurrence is a job kept for the retention time, so `--every 1` would be 1,000 jobs a second.
+ */
+export const minScheduleIntervalConfig: Config.Config<number> = Config.schema(
+  Schema.Int.check(Schema.isGreaterThan(0)),
+  "JOBS_MIN_SCHEDULE_INTERVAL_MS"
+).pipe(Config.withDefault(1_000))
+
+/** Why a stored schedule cannot run (it is set aside), or undefined when it can. */
+export const scheduleProblem = (spec: ScheduleSpec, minIntervalMs: number, now: number): string | undefined => {
+  if ((spec.every_ms === undefined) === (spec.cron === undefined)) return "give exactly one of an interval or a cron expression"
+  if (spec.every_ms !== undefined) {
+    if (spec.every_ms <= 0) return `interval must be positive, got ${spec.every_ms} ms`
+    if (spec.every_ms < minIntervalMs) {
+      return `interval ${spec.every_ms} ms is under the minimum of ${minIntervalMs} ms (JOBS_MIN_SCHEDULE_INTERVAL_MS)`
+    }
+    return undefined
+  }
+  const parsed = Cron.parse(spec.cron ?? "", "UTC")
+  if (Result.isFailure(parsed)) return `invalid cron expression "${spec.cron}": ${parsed.failure.message}`
+  try {
+    Cron.next(parsed.success, new Date(now))
+    return undefined
+  } catch {
+    // Effect's Cron throws when no date matches within its search range (e.g. February 30th).
+    return `cron expression "${spec.cron}" never fires`
+  }
+}
+
 /** Occurrences in (after, until], at most `limit`. */
 export const occurrences = (spec: ScheduleSpec, after: number, until: number, limit = maxPerPass): Effect.Effect<ReadonlyArray<number>, ScheduleError> =>
   Effect.gen(function*() {
@@ -67,10 +98,14 @@ export const occurrences = (spec: ScheduleSpec, after: number, until: number, li
     if (spec.cron !== undefined) {
       const parsed = Cron.parse(spec.cron, "UTC")
       if (Result.isFailure(parsed)) return yield* invalid(spec.name, `invalid cron expression "${spec.cron}": ${parsed.failure.message}`)
-      for (const date of Cron.sequence(parsed.success, new Date(after))) {
-        const at = date.getTime()
-        if (at > until || out.length >= limit) break
-        out.push(at)
+      try {
+        for (const date of Cron.sequence(parsed.success, new Date(after))) {
+          const at = date.getTime()
+          if (at > until || out.length >= limit) break
+          out.push(at)
+        }
+      } catch {
+        return yield* invalid(spec.name, `cron expression "${spec.cron}" never fires`)
       }
       return out
     }
@@ -78,7 +113,10 @@ export const occurrences = (spec: ScheduleSpec, after: number, until: number, li
   })
 
 /** Checks and stores a schedule (replacing one of the same name). */
-export const addSchedule = (domain: JobDomain, spec: ScheduleSpec): Effect.Effect<void, ScheduleError | RedisError, RedisClient> =>
+export const addSchedule = (
+  domain: JobDomain,
+  spec: ScheduleSpec
+): Effect.Effect<void, ScheduleError | RedisError | Config.ConfigError, RedisClient> =>
   Effect.gen(function*() {
     if (!namePattern.test(spec.name)) {
       return yield* invalid(spec.name, `invalid schedule name "${spec.name}": use 1-64 letters, digits, _ . - (starting with a letter or digit)`)
@@ -86,7 +124,8 @@ export const addSchedule = (domain: JobDomain, spec: ScheduleSpec): Effect.Effec
     if ((spec.every_ms === undefined) === (spec.cron === undefined)) {
       return yield* invalid(spec.name, "give exactly one of an interval or a cron expression")
     }
-    yield* occurrences(spec, spec.anchor_ms, spec.anchor_ms, 1)
+    const problem = scheduleProblem(spec, yield* minScheduleIntervalConfig, yield* Clock.currentTimeMillis)
+    if (problem !== undefined) return yield* invalid(spec.name, `schedule ${spec.name}: ${problem}`)
     const json = stringifyWire(yield* Schema.encodeEffect(ScheduleSpec)(spec).pipe(Effect.mapError((e) => invalid(spec.name, e.message))))
     yield* (yield* RedisClient).send("HSET", schedulesKey(domain), spec.name, json)
   })
@@ -95,22 +134,31 @@ export interface StoredSchedules {
   readonly schedules: ReadonlyArray<ScheduleSpec>
   /** Entries that did not decode, by name, with the reason. */
   readonly unreadable: ReadonlyArray<{ readonly name: string; readonly reason: string }>
+  /** Entries that decode but cannot run (a cron that never fires, an interval under the minimum): not in `schedules`. */
+  readonly setAside: ReadonlyArray<{ readonly spec: ScheduleSpec; readonly reason: string }>
 }
 
-export const listSchedules = (domain: JobDomain): Effect.Effect<StoredSchedules, RedisError, RedisClient> =>
+export const listSchedules = (domain: JobDomain): Effect.Effect<StoredSchedules, RedisError | Config.ConfigError, RedisClient> =>
   Effect.gen(function*() {
     const redis = yield* RedisClient
     const reply = yield* redis.send("HGETALL", schedulesKey(domain))
     const raw = replyRecord(reply)
     if (raw === undefined) return yield* new RedisError({ op: "hgetall", message: `unreadable reply for ${schedulesKey(domain)}` })
+    const minIntervalMs = yield* minScheduleIntervalConfig
+    const now = yield* Clock.currentTimeMillis
     const schedules: Array<ScheduleSpec> = []
     const unreadable: Array<{ name: string; reason: string }> = []
+    const setAside: Array<{ spec: ScheduleSpec; reason: string }> = []
     for (const [name, json] of Object.entries(raw)) {
       const decoded = decodeScheduleJson(json)
-      if (Result.isSuccess(decoded)) schedules.push(decoded.success)
-      else unreadable.push({ name, reason: decoded.failure })
+      if (Result.isFailure(decoded)) unreadable.push({ name, reason: decoded.failure })
+      else {
+        const problem = scheduleProblem(decoded.success, minIntervalMs, now)
+        if (problem === undefined) schedules.push(decoded.success)
+        else setAside.push({ spec: decoded.success, reason: problem })
+      }
     }
-    return { schedules, unreadable }
+    return { schedules, unreadable, setAside }
   })
 
 /** Deletes a schedule and cancels its occurrences already waiting in the delayed set. */
@@ -125,13 +173,27 @@ export const removeSchedule = (domain: JobDomain, name: string): Effect.Effect<b
     return removed
   })
 
-/** One pass: enqueues every schedule's occurrences in (now, now + horizon]. Returns the ids newly added. */
-export const enqueueDue = (domain: JobDomain, horizonMs: number): Effect.Effect<ReadonlyArray<string>, RedisError, RedisClient | JobQueue> =>
+/**
+ * One pass: enqueues every schedule's occurrences in (now, now + horizon]. Returns the ids newly
+ * added. Entries that cannot run are skipped, each logged once per `reported` map (a scheduler
+ * keeps one across its passes; a new reason is logged again).
+ */
+export const enqueueDue = (
+  domain: JobDomain,
+  horizonMs: number,
+  reported: Map<string, string> = new Map()
+): Effect.Effect<ReadonlyArray<string>, RedisError | Config.ConfigError, RedisClient | JobQueue> =>
   Effect.gen(function*() {
     const queue = yield* JobQueue
-    const { schedules, unreadable } = yield* listSchedules(domain)
-    for (const bad of unreadable) yield* Effect.logError(`skipped unreadable schedule "${bad.name}" in ${schedulesKey(domain)}: ${bad.reason}`)
-    const now = Date.now()
+    const { schedules, unreadable, setAside } = yield* listSchedules(domain)
+    const bad = [...unreadable.map((u) => ({ ...u, what: "unreadable schedule" })), ...setAside.map((s) => ({ name: s.spec.name, reason: s.reason, what: "schedule" }))]
+    for (const { name, reason, what } of bad) {
+      if (reported.get(name) === reason) continue
+      reported.set(name, reason)
+      yield* Effect.logError(`set aside ${what} "${name}" in ${schedulesKey(domain)}: ${reason}; the others keep running`)
+    }
+    for (const name of reported.keys()) if (!bad.some((b) => b.name === name)) reported.delete(name)
+    const now = yield* Clock.currentTimeMillis
     const added: Array<string> = []
     for (const spec of schedules) {
       const due = yield* Effect.result(occurrences(spec, now, now + horizonMs))
@@ -154,18 +216,18 @@ export const enqueueDue = (domain: JobDomain, horizonMs: number): Effect.Effect<
     return added
   })
 
-/** Runs `enqueueDue` every `tickMs` for the lifetime of the scope; errors are logged and the loop goes on. */
+/**
+ * Runs `enqueueDue` every `tickMs` for the lifetime of the scope, as the supervised loop
+ * `scheduler` (of the worker's supervisor when given, so its failures count for readiness).
+ */
 export const runScheduler = (
   domain: JobDomain,
-  options: { readonly tickMs?: number } = {}
-): Effect.Effect<void, never, RedisClient | JobQueue | Scope.Scope> => {
-  const tickMs = Math.max(10, options.tickMs ?? 1_000)
-  // Two ticks ahead, so an occurrence is enqueued before it is due even if one pass is late.
-  return enqueueDue(domain, tickMs * 2).pipe(
-    Effect.catch((error) => Effect.logWarning(`scheduler: ${error.message}`)),
-    Effect.andThen(Effect.sleep(Duration.millis(tickMs))),
-    Effect.forever,
-    Effect.forkScoped,
-    Effect.asVoid
-  )
-}
+  options: { readonly tickMs?: number; readonly supervisor?: Supervisor } = {}
+): Effect.Effect<void, never, RedisClient | JobQueue | Scope.Scope> =>
+  Effect.gen(function*() {
+    const tickMs = Math.max(10, options.tickMs ?? 1_000)
+    const supervisor = options.supervisor ?? (yield* makeSupervisor({ domain }))
+    const reported = new Map<string, string>()
+    // Two ticks ahead, so an occurrence is enqueued before it is due even if one pass is late.
+    yield* supervisor.run("scheduler", enqueueDue(domain, tickMs * 2, reported).pipe(Effect.andThen(Effect.sleep(Duration.millis(tickMs)))))
+  })

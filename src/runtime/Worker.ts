@@ -1,21 +1,29 @@
 /**
  * A domain worker: claims jobs in batches up to its concurrency, runs each as a supervised
- * fiber with its own JobContext, renews leases from one heartbeat fiber, recovers jobs of
- * dead workers, and on shutdown stops claiming, lets running jobs finish within a grace
- * period and hands the rest back to the queue.
+ * fiber with its own JobContext, and on shutdown stops claiming, lets running jobs finish within
+ * a grace period and hands the rest back to the queue. Its long-running loops (claim lanes, the
+ * idle waiter, and those of LeaseKeeper.ts and Cancellation.ts) run under one Supervisor
+ * (Supervised.ts): restarted with backoff, counted, and reported by `failingLoops`.
  */
 import { hostname } from "node:os"
 import { randomUUID } from "node:crypto"
-import { Cause, Deferred, Duration, Effect, Exit, Fiber, FiberSet, Metric, Queue, Result, Schema, type Scope } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, FiberSet, Metric, Queue, Result, Schema, Scope } from "effect"
+import { jobKey } from "../contracts/Keys.js"
 import { JobContext, type JobContextService, makeJobContext } from "./JobContext.js"
 import type { JobDefinition, JobFailure, JobResult } from "./JobDefinition.js"
 import { JobQueue, type ClaimedJob, type PostChange } from "./JobQueue.js"
 import { RuntimeConfig } from "./RuntimeConfig.js"
 import { WorkerRegistry } from "./WorkerRegistry.js"
-import type { RedisClient } from "./RedisClient.js"
+import { RedisClient } from "./RedisClient.js"
 import { jobMetrics } from "./WorkerMetrics.js"
 import { nextRetryAt } from "./RetryPolicy.js"
 import { listenForCancels } from "./Cancellation.js"
+import { runLeaseLoops, type StopReason } from "./LeaseKeeper.js"
+import { describeCause, type FailingLoop, makeSupervisor, type Supervisor } from "./Supervised.js"
+import type { LeaseLost } from "./JobErrors.js"
+import type { RedisError } from "./redis/RedisError.js"
+
+export type { StopReason } from "./LeaseKeeper.js"
 
 export interface WorkerOptions {
   /** Jobs run at once by this worker. */
@@ -33,8 +41,6 @@ export interface WorkerOptions {
   readonly lanes?: number
 }
 
-export type StopReason = "shutdown" | "cancelled" | "lease-lost"
-
 /** A share of the worker's slots with its own claim loop and its own batched call stream. */
 interface Lane {
   readonly index: number
@@ -42,6 +48,8 @@ interface Lane {
   /** One token per free slot: the claim loop takes as many as are free and claims that many jobs. */
   readonly slots: Queue.Queue<true>
   readonly post: PostChange
+  /** Slots taken by the claim round in progress and not yet handed to a job: given back if it fails. */
+  held: number
 }
 
 interface RunningJob {
@@ -61,17 +69,10 @@ export interface WorkerHandle {
   readonly running: () => ReadonlyArray<string>
   /** Interrupts a running job of this worker; false when it does not run here. */
   readonly stopJob: (jobId: string, reason: StopReason) => Effect.Effect<boolean>
-}
-
-const describeCause = (cause: Cause.Cause<JobFailure>): string => {
-  const failure = Cause.findErrorOption(cause)
-  if (failure._tag === "Some") return failure.value.message
-  const defect = Cause.findDefect(cause)
-  if (defect._tag === "Success") {
-    const value = defect.success
-    return value instanceof Error ? `${value.name}: ${value.message}` : `defect: ${String(value)}`
-  }
-  return Cause.pretty(cause).split("\n")[0] ?? "unknown failure"
+  /** The supervisor of this worker's loops; other loops of the domain (the scheduler) may join it. */
+  readonly supervisor: Supervisor
+  /** Loops of this worker that keep failing: while there are any, the worker is not ready. */
+  readonly failingLoops: () => ReadonlyArray<FailingLoop>
 }
 
 /**
@@ -103,7 +104,8 @@ export const startWorker = <P, R>(
   Effect.gen(function*() {
     const queue = yield* JobQueue
     const registry = yield* WorkerRegistry
-    const settings = yield* RuntimeConfig
+    const redis = yield* RedisClient
+    const scope = yield* Effect.scope
     const domain = definition.domain
     const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
     const concurrency = Math.max(1, Math.floor(options.concurrency))
@@ -113,6 +115,7 @@ export const startWorker = <P, R>(
     yield* Effect.forEach(Object.values(counters), (counter) => Metric.update(counter, 0))
     const decodePayload = makePayloadDecoder(definition.payload)
     const running = new Map<string, RunningJob>()
+    const supervisor = yield* makeSupervisor({ domain, worker: workerId })
     const log = (message: string, fields: Record<string, unknown> = {}) =>
       Effect.logInfo(message).pipe(Effect.annotateLogs({ domain, worker: workerId, ...fields }))
 
@@ -124,7 +127,8 @@ export const startWorker = <P, R>(
         const slots = yield* Queue.bounded<true>(size)
         yield* Queue.offerAll(slots, Array.from({ length: size }, () => true as const))
         const post = yield* queue.changes(domain, index)
-        return { index, size, slots, post } satisfies Lane
+        const lane: Lane = { index, size, slots, post, held: 0 }
+        return lane
       }))
     // Plain, so freeing a slot costs a job no Effect operations: a lane's queue holds its size in
     // tokens and a slot is given back once.
@@ -155,6 +159,8 @@ export const startWorker = <P, R>(
         } else if (reason === "cancelled") {
           yield* ctx.publishFailed("user", "cancelled by request")
           yield* Metric.update(jobMetrics.failed, 1)
+        } else if (reason === "lease-lost") {
+          yield* Effect.logWarning("job dropped: its lease was lost (expired, taken over or its record removed); nothing more is written for it")
         }
         return
       }
@@ -203,6 +209,17 @@ export const startWorker = <P, R>(
       yield* settle(ctx, job, yield* run(payload.success), entry)
     })
 
+    // The final change was refused: say why, at info level (nothing is left to recover here).
+    const settleRefused = (job: ClaimedJob, error: LeaseLost) =>
+      redis.send("EXISTS", jobKey(domain, job.jobId)).pipe(
+        Effect.flatMap((exists) =>
+          Effect.logInfo(exists === 0
+            ? `job's outcome dropped: its record ${jobKey(domain, job.jobId)} no longer exists (expired or deleted)`
+            : `job's outcome not written: ${error.message}; the attempt that owns it now settles it`)
+        ),
+        Effect.catch((e: RedisError) => Effect.logInfo(`job's outcome not written: ${error.message} (${e.message})`))
+      )
+
     // One fiber per job: the program runs interruptibly inside it (stopJob interrupts the fiber),
     // and the settling after it cannot be interrupted, so a stopped job is always accounted for.
     const runJob = (job: ClaimedJob, entry: RunningJob) =>
@@ -223,16 +240,16 @@ export const startWorker = <P, R>(
           )
         })
       ).pipe(
-        Effect.catch((error) =>
-          Effect.logWarning(`could not settle job ${job.jobId}: ${error.message}; its lease will expire and it will be recovered`)
-        ),
+        Effect.catch((error) => error._tag === "LeaseLost" ? settleRefused(job, error) : Effect.logWarning(
+          `could not settle job ${job.jobId}: ${error.message}; its lease will expire and it will be recovered`
+        )),
         Effect.annotateLogs({ domain, job_id: job.jobId, execution_id: job.executionId })
       )
 
-    // Idle lanes: one waits on Redis for new jobs (blocking, on a connection of its own); the
-    // others wait until a lane's claim comes back full, since then more jobs may be ready. So a
-    // lightly loaded worker spends one blocking wait and one claim per job, not one per lane.
-    const waitForWork = yield* queue.makeWaiter(domain).pipe(Effect.orDie)
+    // Idle lanes: one asks the idle waiter, a loop that waits on Redis for new jobs (blocking, on a
+    // connection of its own); the others wait until a lane's claim comes back full, since then more
+    // jobs may be ready. So a lightly loaded worker spends one blocking wait and one claim per job,
+    // not one per lane. A lane whose waiter does not answer (restarting) looks again by itself.
     let waitingOnRedis = false
     let claimedFull = Deferred.makeUnsafe<void>()
     const wakeIdleLanes = () => {
@@ -240,41 +257,57 @@ export const startWorker = <P, R>(
       claimedFull = Deferred.makeUnsafe<void>()
       Deferred.doneUnsafe(woken, Effect.void)
     }
+    const waitRequests = yield* Queue.sliding<{ readonly timeoutMs: number; readonly done: Deferred.Deferred<void> }>(1)
     // `nextDelayedInMs`: when the short claim saw a delayed job coming due, the wait ends then.
     const idle = (nextDelayedInMs: number | undefined) => Effect.suspend(() => {
       if (waitingOnRedis) return Effect.asVoid(Effect.timeoutOption(Deferred.await(claimedFull), Duration.millis(idleWaitMs)))
       waitingOnRedis = true
-      return waitForWork(Math.min(idleWaitMs, nextDelayedInMs ?? idleWaitMs)).pipe(Effect.ensuring(Effect.sync(() => {
+      const timeoutMs = Math.min(idleWaitMs, nextDelayedInMs ?? idleWaitMs)
+      const done = Deferred.makeUnsafe<void>()
+      Queue.offerUnsafe(waitRequests, { timeoutMs, done })
+      return Effect.asVoid(Effect.timeoutOption(Deferred.await(done), Duration.millis(timeoutMs + idleWaitMs)))
+    })
+    let waitForWork: ((timeoutMs: number) => Effect.Effect<boolean, RedisError>) | undefined
+    const idleWaiter = Effect.gen(function*() {
+      const request = yield* Queue.take(waitRequests)
+      // The connection is reserved once, for the worker's lifetime (it reconnects by itself).
+      waitForWork ??= yield* queue.makeWaiter(domain).pipe(Scope.provide(scope))
+      yield* waitForWork(request.timeoutMs).pipe(Effect.ensuring(Effect.sync(() => {
         waitingOnRedis = false
+        Deferred.doneUnsafe(request.done, Effect.void)
       })))
     })
 
-    const claimLoop = (lane: Lane) => Effect.gen(function*() {
+    const claimRound = (lane: Lane) => Effect.gen(function*() {
       // Waits for one free slot, then takes every other slot of the lane free right now.
       const free = (yield* Queue.takeBetween(lane.slots, 1, lane.size)).length
+      lane.held = free
       const claimed = yield* queue.claim(domain, free, workerId, lane.index)
       for (const bad of claimed.invalid) {
-        yield* Effect.logError(`set aside unreadable queue entry "${bad.entry}": ${bad.reason}`).pipe(Effect.annotateLogs({ domain }))
+        yield* Effect.logError(`set aside unreadable queue entry "${bad.entry}": ${bad.reason}`)
       }
       // Counted per claim rather than per job: one metric update for the whole batch.
       if (claimed.jobs.length > 0) yield* Metric.update(jobMetrics.started, claimed.jobs.length)
       if (claimed.jobs.length === free && lanes.length > 1) wakeIdleLanes()
       const unused = free - claimed.jobs.length
       if (unused > 0) yield* Queue.offerAll(lane.slots, Array.from({ length: unused }, () => true as const))
+      lane.held = claimed.jobs.length
       for (const job of claimed.jobs) {
         const entry: RunningJob = { executionId: job.executionId, lane, fiber: undefined, reason: undefined, slotFreed: false }
         running.set(job.jobId, entry)
         entry.fiber = yield* FiberSet.run(jobs, runJob(job, entry))
+        lane.held--
       }
       // Fewer jobs than asked for: the queue ran dry, so wait rather than ask again at once.
       if (claimed.jobs.length < free && claimed.invalid.length === 0) yield* idle(claimed.nextDelayedInMs)
-    }).pipe(
-      Effect.catch((error) =>
-        Effect.logWarning(`worker loop: ${error.message}; retrying`).pipe(Effect.andThen(Effect.sleep("200 millis")))
-      ),
-      // Every round waits for a slot and on Redis, so the loop needs no yield of its own.
-      Effect.forever({ disableYield: true })
-    )
+    })
+    // A failed round (a refused or failed claim, a defect) gives back every slot it held, and
+    // forgets jobs it claimed but did not start: their leases expire and recovery requeues them.
+    const returnHeldSlots = (lane: Lane) => () => {
+      for (const [jobId, entry] of running) if (entry.lane === lane && entry.fiber === undefined) running.delete(jobId)
+      if (lane.held > 0) Queue.offerAllUnsafe(lane.slots, Array.from({ length: lane.held }, () => true as const))
+      lane.held = 0
+    }
 
     const stopJob = (jobId: string, reason: StopReason) =>
       Effect.suspend(() => {
@@ -286,42 +319,19 @@ export const startWorker = <P, R>(
         return job.fiber === undefined ? Effect.succeed(true) : Effect.forkDetach(Fiber.interrupt(job.fiber)).pipe(Effect.as(true))
       })
 
-    const heartbeat = Effect.gen(function*() {
-      yield* registry.heartbeat(domain, workerId, settings.leaseMs)
-      const renewal = yield* queue.extendLeases(domain, [...running].map(([jobId, r]) => ({ jobId, executionId: r.executionId })))
-      for (const jobId of renewal.lost) yield* stopJob(jobId, "lease-lost")
-      // The fallback for a cancel control message this worker missed (e.g. while reconnecting).
-      for (const jobId of renewal.cancelRequested) yield* stopJob(jobId, "cancelled")
-    }).pipe(
-      Effect.catch((error) => Effect.logWarning(`heartbeat: ${error.message}`)),
-      Effect.andThen(Effect.sleep(Duration.millis(Math.max(50, Math.floor(settings.leaseMs / 3))))),
-      Effect.forever
-    )
-
-    const recovery = Effect.gen(function*() {
-      const { dead, requeued, cancelled, problems } = yield* queue.recoverExpired(domain)
-      for (const problem of problems) yield* Effect.logError(`recovery: ${problem}`).pipe(Effect.annotateLogs({ domain }))
-      if (requeued.length > 0 || dead.length > 0 || cancelled.length > 0) {
-        yield* log("recovered jobs with expired leases", {
-          requeued: requeued.join(","), dead: dead.join(","), cancelled: cancelled.join(",")
-        })
-      }
-    }).pipe(
-      Effect.catch((error) => Effect.logWarning(`recovery: ${error.message}`)),
-      Effect.andThen(Effect.sleep(Duration.millis(Math.min(5_000, Math.max(100, Math.floor(settings.leaseMs / 2)))))),
-      Effect.forever
-    )
-
-    // Added after `jobs`, so it runs before the FiberSet's own finalizer interrupts everything.
-    const loopFibers = yield* Effect.forEach(lanes, (lane) => Effect.forkScoped(claimLoop(lane)))
-    yield* Effect.forkScoped(heartbeat)
-    yield* Effect.forkScoped(recovery)
-    yield* listenForCancels(domain, (jobId) => stopJob(jobId, "cancelled")).pipe(
-      Effect.catch((error) => Effect.logWarning(`cancel listener: ${error.message}; cancels arrive with the heartbeat instead`))
-    )
+    // Added after `jobs`, so they run before the FiberSet's own finalizer interrupts everything.
+    // Every round of a lane waits for a slot and on Redis, so the loop needs no yield of its own.
+    const claimFibers = yield* Effect.forEach(lanes, (lane) =>
+      supervisor.run(`claim-lane-${lane.index}`, claimRound(lane), { disableYield: true, onFailure: returnHeldSlots(lane) }))
+    const waiterFiber = yield* supervisor.run("idle-waiter", idleWaiter)
+    yield* runLeaseLoops({
+      domain, workerId, supervisor, stopJob,
+      running: () => [...running].map(([jobId, r]) => ({ jobId, executionId: r.executionId }))
+    })
+    yield* listenForCancels(domain, (jobId) => stopJob(jobId, "cancelled"), supervisor)
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
-        yield* Fiber.interruptAll(loopFibers)
+        yield* Fiber.interruptAll([...claimFibers, waiterFiber])
         yield* log("shutting down: no new jobs", { running: running.size })
         const drained = yield* FiberSet.awaitEmpty(jobs).pipe(Effect.timeoutOption(Duration.millis(graceMs)))
         if (drained._tag === "None") {
@@ -334,7 +344,7 @@ export const startWorker = <P, R>(
       })
     )
     yield* log("worker started", { concurrency })
-    return { workerId, running: () => [...running.keys()], stopJob }
+    return { workerId, running: () => [...running.keys()], stopJob, supervisor, failingLoops: supervisor.failing }
   }).pipe(
     // Every metric this worker and its jobs record carries the domain as a label.
     Effect.provideService(Metric.CurrentMetricAttributes, { domain: definition.domain })

@@ -1,6 +1,6 @@
 /** Reliability suite, second part: dead letter, retention, repeatable jobs, bad input. */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, type Layer, Option } from "effect"
+import { ConfigProvider, Effect, type Layer, Option } from "effect"
 import { listDeadLetter, requeueDeadLetter, retryJob, showDeadLetter } from "../../src/runtime/DeadLetter.js"
 import { type Claimed, JobQueue } from "../../src/runtime/JobQueue.js"
 import { RedisClient } from "../../src/runtime/RedisClient.js"
@@ -147,7 +147,10 @@ export const reliabilityQueueTests = (redis: Layer.Layer<RedisClient>) => {
         const pending = replyArray(yield* send("ZRANGE", "qr:queue:delayed", "0", "-1")) ?? []
         assert.deepStrictEqual(pending, [])
         assert.deepStrictEqual((yield* listSchedules("qr")).unreadable.map((u) => u.name), ["garbage"])
-      })))
+      }).pipe(
+        // Intervals under the 1 s default minimum, allowed by configuration.
+        Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ JOBS_MIN_SCHEDULE_INTERVAL_MS: "10" })))
+      )))
   })
 
   describe("bad input", () => {

@@ -8,6 +8,7 @@
  */
 import { Effect, Queue, type Scope } from "effect"
 import { JobContext } from "../JobContext.js"
+import { makeSupervisor } from "../Supervised.js"
 
 export interface ProgressReporter {
   /** Progress 0..100 with a message; returns at once. */
@@ -27,7 +28,9 @@ export const makeProgressReporter: Effect.Effect<ProgressReporter, never, JobCon
     Effect.flatMap((update) => ctx.publishProgress(update.progress, update.message)),
     Effect.catch((error) => Effect.logWarning(`progress update not written: ${error.message}`))
   )
-  yield* Effect.forkScoped(Effect.forever(write))
+  // Supervised: a defect in one write is logged and counted, and later updates still go out.
+  const supervisor = yield* makeSupervisor({ domain: ctx.info.domain })
+  yield* supervisor.run("progress-reporter", write).pipe(Effect.annotateLogs({ job_id: ctx.info.jobId }))
   return {
     report: (progress, message) => {
       Queue.offerUnsafe(latest, { progress, message })
