@@ -3,7 +3,7 @@
  * bin, or `npm run jobs --`), in a process group of its own so a test can tell whether anything
  * it started is still alive after it exits.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { join } from "node:path"
 
 export const root = new URL("../../", import.meta.url).pathname
@@ -14,8 +14,6 @@ export interface StartedProcess {
   readonly pid: number
   readonly output: () => string
   readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>
-  /** Pids of processes whose parent is this one. */
-  readonly children: () => ReadonlyArray<number>
   /** True while any process of its group (it, a child, a grandchild) is alive. */
   readonly groupAlive: () => boolean
 }
@@ -35,14 +33,6 @@ export const startProcess = (command: string, args: ReadonlyArray<string>, env: 
     pid,
     output: () => text,
     exited,
-    children: () => {
-      try {
-        return execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" }).split("\n").map((l) => l.trim())
-          .filter((l) => l !== "").map(Number)
-      } catch {
-        return [] // ps exits 1 when nothing matches
-      }
-    },
     groupAlive: () => {
       try {
         process.kill(-pid, 0)
