@@ -7,6 +7,7 @@ import { Effect } from "effect"
 import type { ScenarioResult } from "./support/ChaosHarness.js"
 import { badInput, cancelRunning, killStorm, percentile, redisRestart, redisStall } from "./support/ChaosScenarios.js"
 import { buildChaosWorker, removeChaosWorker } from "./support/WorkerProcess.js"
+import { redisBusy, redisOom, type RefusalResult } from "./support/ChaosRefusal.js"
 
 let entry = ""
 beforeAll(() => {
@@ -21,7 +22,29 @@ const assertNothingLost = (result: ScenarioResult) => {
   assert.notInclude(result.notes, "crashed")
 }
 
+// Redis refusing work must not cost a job its outcome or a worker its claiming.
+const assertRefusalSurvived = (result: RefusalResult) => {
+  assertNothingLost(result)
+  assert.strictEqual(result.deadLettered, 0, result.notes)
+  assert.strictEqual(result.failed, 0, result.notes)
+  assert.strictEqual(result.claimingAfter, 2, `every worker claims again after the fault: ${result.notes}`)
+  assert.isAbove(result.refusals, 0, `the fault was not felt: ${result.notes}`)
+}
+
 describe("faults", () => {
+  it.live("redis OOM for 10 s (maxmemory, noeviction), then lifted: every job completes once, none dead-lettered, both workers claim again", () =>
+    Effect.gen(function*() {
+      const result = yield* redisOom(entry, { jobs: 600, workers: 2, concurrency: 8, jobMs: 20, faultMs: 10_000, afterJobs: 200 })
+      assertRefusalSurvived(result)
+      assert.strictEqual(result.claimedDuringFault, 0, `no job is claimed while Redis refuses writes: ${result.notes}`)
+    }), 120_000)
+
+  it.live("redis BUSY for about 1 s (another client's slow script, then SCRIPT KILL): same", () =>
+    Effect.gen(function*() {
+      const result = yield* redisBusy(entry, { jobs: 600, workers: 2, concurrency: 8, jobMs: 20, faultMs: 1_000, afterJobs: 200 })
+      assertRefusalSurvived(result)
+    }), 120_000)
+
   it.live("kill storm: workers killed with SIGKILL and restarted; every job completes exactly once", () =>
     Effect.gen(function*() {
       const result = yield* killStorm(entry, { jobs: 600, workers: 3, concurrency: 8, killEveryMs: 300, produceMs: 6_000, stormMs: 15_000, jobMs: 50 })

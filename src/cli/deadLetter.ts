@@ -2,7 +2,7 @@ import { Console, Effect, Option } from "effect"
 import { stringifyWirePretty } from "../contracts/WireJson.js"
 import { Argument, Command, Flag } from "effect/cli"
 import { jobStatusToJson } from "../contracts/JobStatus.js"
-import { listDeadLetter, requeueDeadLetter, showDeadLetter } from "../runtime/DeadLetter.js"
+import { listDeadLetterReport, requeueDeadLetter, showDeadLetter } from "../runtime/DeadLetter.js"
 import { domainFlag } from "./flags.js"
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -13,7 +13,9 @@ const listCommand = Command.make("list", {
   offset: Flag.Int("offset").pipe(Flag.withDescription("Entries skipped (oldest first) (default: 0)"), Flag.withDefault(0))
 }, ({ domain, limit, offset }) =>
   Effect.gen(function*() {
-    const entries = yield* listDeadLetter(domain, { limit, offset })
+    const { entries, unreadable } = yield* listDeadLetterReport(domain, { limit, offset })
+    // Reported on stderr, so the listing on stdout keeps its one-entry-per-line form.
+    for (const bad of unreadable) yield* Console.error(`skipped ${bad.jobId}: ${bad.reason}`)
     if (entries.length === 0) return yield* Console.log(`no dead-lettered jobs in ${domain}`)
     for (const e of entries) {
       yield* Console.log(`${e.jobId}\t${iso(e.deadAt)}\tattempt ${e.attempt}/${e.maxAttempts}\t${e.errorKind ?? "-"}\t${e.lastError ?? ""}`)

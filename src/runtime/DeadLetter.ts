@@ -3,7 +3,7 @@
  * record (last error, attempts) and do not expire. They can be listed, inspected and
  * re-enqueued from their first attempt; `retryJob` does the same for any failed job.
  */
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option, Result, Schema } from "effect"
 import type { ContractError } from "../contracts/ContractError.js"
 import type { JobDomain } from "../contracts/JobDomain.js"
 import { eventsLogKey, jobKey, queueKeys } from "../contracts/Keys.js"
@@ -41,13 +41,32 @@ export interface DeadLetterJob {
   readonly deadAt: Option.Option<number>
 }
 
+/** A dead-letter entry whose record cannot be read (written over with another type, say). */
+export interface UnreadableDeadLetterEntry {
+  readonly jobId: string
+  readonly reason: string
+}
+
+export interface DeadLetterListing {
+  readonly entries: ReadonlyArray<DeadLetterEntry>
+  /** Skipped entries, so one bad record does not hide the others. */
+  readonly unreadable: ReadonlyArray<UnreadableDeadLetterEntry>
+}
+
 const field = (value: string | undefined): string | null => (value === undefined || value === "" ? null : value)
 
-/** Dead-lettered jobs, oldest first. */
+/** Dead-lettered jobs, oldest first. Entries whose record cannot be read are left out (see listDeadLetterReport). */
 export const listDeadLetter = (
   domain: JobDomain,
   options: { readonly offset?: number; readonly limit?: number } = {}
 ): Effect.Effect<ReadonlyArray<DeadLetterEntry>, RedisError, RedisClient> =>
+  Effect.map(listDeadLetterReport(domain, options), (listing) => listing.entries)
+
+/** Dead-lettered jobs, oldest first, and the entries skipped because their record is unreadable. */
+export const listDeadLetterReport = (
+  domain: JobDomain,
+  options: { readonly offset?: number; readonly limit?: number } = {}
+): Effect.Effect<DeadLetterListing, RedisError, RedisClient> =>
   Effect.gen(function*() {
     const redis = yield* RedisClient
     const offset = Math.max(0, Math.floor(options.offset ?? 0))
@@ -58,20 +77,33 @@ export const listDeadLetter = (
       const id = replyString(flat[i] ?? null)
       if (id !== undefined) ids.push([id, replyNumber(flat[i + 1] ?? null) ?? 0])
     }
-    if (ids.length === 0) return []
-    const replies = yield* redis.pipeline(ids.map(([id]) =>
-      ["HMGET", jobKey(domain, id), "attempt", "max_attempts", "error_kind", "last_error"] as const))
-    return ids.map(([jobId, deadAt], i): DeadLetterEntry => {
-      const [attempt, maxAttempts, errorKind, lastError] = (replyArray(replies[i] ?? null) ?? []).map((r) => replyString(r))
-      return {
+    if (ids.length === 0) return { entries: [], unreadable: [] }
+    const read = (id: string) => ["HMGET", jobKey(domain, id), "attempt", "max_attempts", "error_kind", "last_error"] as const
+    // One pipeline; a pipeline fails whole on one bad record, so only then is each read on its own.
+    const replies = yield* redis.pipeline(ids.map(([id]) => read(id))).pipe(
+      Effect.map((all) => all.map((reply) => Result.succeed(reply))),
+      Effect.catch(() => Effect.forEach(ids, ([id]) => Effect.result(redis.send(...read(id)))))
+    )
+    const entries: Array<DeadLetterEntry> = []
+    const unreadable: Array<UnreadableDeadLetterEntry> = []
+    ids.forEach(([jobId, deadAt], i) => {
+      const reply = replies[i]
+      if (reply === undefined || Result.isFailure(reply)) {
+        const reason = reply === undefined ? "no reply" : reply.failure.message
+        unreadable.push({ jobId, reason: `record at ${jobKey(domain, jobId)} cannot be read: ${reason}` })
+        return
+      }
+      const [attempt, maxAttempts, errorKind, lastError] = (replyArray(reply.success) ?? []).map((r) => replyString(r))
+      entries.push({
         jobId,
         deadAt,
         attempt: Number(attempt ?? 0) || 0,
         maxAttempts: Number(maxAttempts ?? 1) || 1,
         errorKind: field(errorKind),
         lastError: field(lastError)
-      }
+      })
     })
+    return { entries, unreadable }
   })
 
 /** One job's record and whether it is in the dead letter. */

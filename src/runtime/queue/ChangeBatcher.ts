@@ -19,6 +19,10 @@ import { type RedisReply, replyArray, replyNumber, replyString } from "../redis/
 /** Changes and claims sent in one call at most; the rest wait for the next. */
 const maxBatch = 512
 
+/** Wait before a failed call's final changes go again: doubles from the first to the last. */
+const firstRetryMs = 50
+const lastRetryMs = 1_000
+
 export type ChangeKind = "update" | "completed" | "failed" | "retry" | "dead" | "release"
 
 /** A fenced change of one running job: the status hash fields it sets and the event it emits. */
@@ -145,6 +149,29 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
     const answer = (item: Pending, failure: Effect.Effect<never, RedisError>) =>
       item._tag === "Change" ? Deferred.doneUnsafe(item.applied, failure) : Deferred.doneUnsafe(item.claimed, failure)
 
+    // Final changes of a call Redis refused (OOM under maxmemory, BUSY, a dropped connection),
+    // sent again with the next call after a backoff: a job whose program finished keeps its
+    // outcome until it is written or the fence refuses it (the lease was really lost), which
+    // makes sending one twice harmless. Progress changes of such a call are dropped and answered
+    // as applied: the next progress or the final change carries a newer state, and holding them
+    // would stall the job's program behind Redis (JobContext keeps a bounded number in flight).
+    // Claims fail at once, so the worker does not count on jobs the refused call never took.
+    let retrying: Array<Pending> = []
+    let retryMs = 0
+    const refused = (batch: ReadonlyArray<Pending>, error: RedisError) =>
+      Effect.suspend(() => {
+        for (const item of batch) {
+          if (item._tag === "Claim") answer(item, Effect.fail(error))
+          else if (item.change.kind === "update") Deferred.doneUnsafe(item.applied, Effect.succeed(true))
+          else retrying.push(item)
+        }
+        if (retrying.length === 0) return Effect.void
+        retryMs = Math.min(lastRetryMs, retryMs === 0 ? firstRetryMs : retryMs * 2)
+        return Effect.logWarning(`${error.message}; ${retrying.length} final change(s) sent again in ${retryMs} ms`).pipe(
+          Effect.annotateLogs({ domain })
+        )
+      })
+
     // Made once (Effect.fnUntraced), not an Effect.gen closure per call: see Worker.ts on why.
     const send = Effect.fnUntraced(
       function*(batch: ReadonlyArray<Pending>) {
@@ -163,6 +190,11 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
         const applied = parts && replyString(parts[0] ?? null)
         const claimed = parts && replyArray(parts[1] ?? null)
         if (applied === undefined || claimed === undefined || applied.length !== changes.length) return yield* unexpected(reply)
+        retryMs = 0
+        const problems = replyArray(parts?.[2] ?? null) ?? []
+        for (let i = 0; i + 1 < problems.length; i += 2) {
+          yield* Effect.logError(`set aside ${String(problems[i + 1])}`).pipe(Effect.annotateLogs({ domain }))
+        }
         let a = 0
         let c = 0
         for (const item of batch) {
@@ -174,13 +206,17 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
           }
         }
       },
-      // A failed call fails every change and claim it carried; their callers decide what to do.
-      (effect, batch) => Effect.catch(effect, (error) => Effect.sync(() => batch.forEach((item) => answer(item, Effect.fail(error)))))
+      (effect, batch) => Effect.catch(effect, (error) => refused(batch, error))
     )
 
     // One call on the wire at a time: whatever arrives meanwhile forms the next batch.
     const sender = Effect.gen(function*() {
-      const first = yield* Queue.takeBetween(pending, 1, maxBatch)
+      const again = retrying
+      retrying = []
+      if (again.length > 0) yield* Effect.sleep(retryMs)
+      const first = again.length > 0
+        ? [...again, ...yield* Queue.takeBetween(pending, 0, Math.max(0, maxBatch - again.length))]
+        : yield* Queue.takeBetween(pending, 1, maxBatch)
       // Fibers woken in the same round (a job that just finished, the claim loop) join this call.
       yield* Effect.yieldNow
       const more = first.length < maxBatch ? yield* Queue.takeBetween(pending, 0, maxBatch - first.length) : []
@@ -188,15 +224,18 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
       // Every round waits on the queue or on Redis, so the loop needs no yield of its own.
     }).pipe(Effect.forever({ disableYield: true }))
 
-    yield* Effect.forkScoped(sender)
+    const closed = new RedisError({ op: "script apply", message: "the runtime is shutting down" })
+    const answerRetrying = Effect.sync(() => {
+      for (const item of retrying.splice(0)) answer(item, Effect.fail(closed))
+    })
+    yield* Effect.forkScoped(Effect.onInterrupt(sender, () => answerRetrying))
     // Whatever is still queued when the runtime closes is answered, so no caller waits forever.
     yield* Effect.addFinalizer(() =>
       Queue.clear(pending).pipe(Effect.flatMap((rest) =>
         Effect.sync(() => {
-          const closed = new RedisError({ op: "script apply", message: "the runtime is shutting down" })
           for (const item of rest) answer(item, Effect.fail(closed))
         })
-      ))
+      ), Effect.andThen(answerRetrying))
     )
 
     return {
