@@ -12,7 +12,9 @@ export const finalizedKey = "qr:chaos:finalized"
 
 export const ChaosPayload = Schema.Struct({
   kind: Schema.Literals(["sleep", "hang"]),
-  ms: Schema.optionalKey(Schema.Int)
+  ms: Schema.optionalKey(Schema.Int),
+  /** Progress updates published before the sleep: a finished job's last call then carries progress too. */
+  progress: Schema.optionalKey(Schema.Int)
 })
 
 export const chaosJob = defineJob({
@@ -22,6 +24,7 @@ export const chaosJob = defineJob({
     Effect.gen(function*() {
       const ctx = yield* JobContext
       const redis = yield* RedisClient
+      for (let i = 1; i <= (payload.progress ?? 0); i++) yield* ctx.publishProgress((100 * i) / ((payload.progress ?? 0) + 1))
       yield* Effect.onInterrupt(
         payload.kind === "hang" ? Effect.never : Effect.sleep(payload.ms ?? 20),
         () => redis.send("RPUSH", finalizedKey, ctx.info.jobId).pipe(Effect.ignore)

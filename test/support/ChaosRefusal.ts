@@ -2,7 +2,8 @@
  * Fault scenarios where Redis stays up but refuses work: OOM (`maxmemory` just above the memory in
  * use, `noeviction`) and BUSY (another client's script running past `busy-reply-threshold`).
  * Each ends with the fault lifted and a fresh batch of jobs, which every worker must claim from:
- * a worker that stopped claiming during the fault would leave its share to the others.
+ * a worker that stopped claiming during the fault would leave its share to the others. Jobs publish
+ * two progress updates, so a finished job's last call carries progress as well as its outcome.
  */
 import { Effect, Fiber } from "effect"
 import { RedisClient } from "../../src/runtime/RedisClient.js"
@@ -66,10 +67,10 @@ const refusalRun = (
       yield* pool.ready
       const tally = makeTally()
       const started = Date.now()
-      const ids = yield* enqueueSleepers(o.jobs, o.jobMs, name.replace(/\W+/g, "-"))
+      const ids = yield* enqueueSleepers(o.jobs, o.jobMs, name.replace(/\W+/g, "-"), 2)
       yield* untilCompleted(tally, Math.floor(ids.length / 3))
       const faulted = yield* fault(pool)
-      const after = yield* enqueueSleepers(o.afterJobs, o.jobMs, "after")
+      const after = yield* enqueueSleepers(o.afterJobs, o.jobMs, "after", 2)
       yield* awaitFinished(tally, [...ids, ...after], 120_000)
       const workersAfter = new Set<string>()
       for (const id of after) {

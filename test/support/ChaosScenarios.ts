@@ -24,13 +24,14 @@ export interface StormOptions {
   readonly jobMs: number
 }
 
-export const enqueueSleepers = (count: number, ms: number, prefix: string) =>
+/** `progress`: progress updates each job publishes before it sleeps (see ChaosJob). */
+export const enqueueSleepers = (count: number, ms: number, prefix: string, progress = 0) =>
   Effect.gen(function*() {
     const queue = yield* JobQueue
     const ids: Array<string> = []
     for (let offset = 0; offset < count; offset += 500) {
       const batch = Array.from({ length: Math.min(500, count - offset) }, (_, i) => ({
-        jobId: `${prefix}-${offset + i}`, userId: 1n, payload: { kind: "sleep", ms }, maxAttempts: 100
+        jobId: `${prefix}-${offset + i}`, userId: 1n, payload: { kind: "sleep", ms, ...(progress > 0 ? { progress } : {}) }, maxAttempts: 100
       }))
       const added = yield* queue.enqueueBulk("qr", batch).pipe(Effect.orDie)
       ids.push(...added.map((a) => a.jobId))
