@@ -5,7 +5,7 @@
  */
 import { Console, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
-import { registeredDomains } from "../domains/registry.js"
+import { registeredDomains, registeredJobs } from "../domains/registry.js"
 import { startHttpServer } from "../http/HttpServer.js"
 import { allowedHostFlag, repeatedDomainFlag, withShownDefault } from "./flags.js"
 
@@ -22,7 +22,7 @@ export const serveCommand = Command.make("serve", {
 }, ({ port, host, domains, allowedHosts }) =>
   Effect.gen(function*() {
     const chosen = chosenDomains(domains)
-    const server = yield* startHttpServer({ port, host, domains: chosen, allowedHosts, dashboard: {} })
+    const server = yield* startHttpServer({ port, host, domains: chosen, allowedHosts, dashboard: { jobs: registeredJobs } })
     yield* Console.log(`dashboard on ${server.url}/ (domains: ${chosen.join(", ")}); /healthz /readyz /metrics`)
     return yield* Effect.never
   }).pipe(Effect.scoped)).pipe(Command.withDescription("Serve the dashboard and the health, readiness and metrics endpoints"))

@@ -17,6 +17,9 @@ import { healthRoutes } from "./HealthRoutes.js"
 import { HttpSecurity, securityMiddleware } from "./HttpSecurity.js"
 import { JobActions } from "./JobActions.js"
 import { resultRoutes } from "./ResultRoutes.js"
+import { enqueueRoutes } from "./EnqueueRoutes.js"
+import { Producer } from "../runtime/Producer.js"
+import type { JobSpec } from "../runtime/JobDefinition.js"
 import type { InFlightSource } from "./ScrapeGauges.js"
 
 export interface HttpServerOptions {
@@ -33,6 +36,8 @@ export interface HttpServerOptions {
   readonly dashboard?: {
     readonly replayFrom?: string
     readonly token?: Layer.Layer<DashboardToken>
+    /** Jobs whose payloads `POST /api/jobs/:domain` checks (other domains' payloads go in as given). */
+    readonly jobs?: ReadonlyArray<JobSpec>
     /** Where `/api/results/:id` reads; by default the store `RESULT_STORE_DIR` configures. */
     readonly results?: Layer.Layer<ResultStore, ResultStoreError | Config.ConfigError>
   }
@@ -64,9 +69,10 @@ const serverLayer = (options: HttpServerOptions, host: string) => {
     dashboard.token ?? DashboardToken.layerConfig,
     JobActions.layer,
     dashboard.results ?? ResultStore.layerConfig,
+    Producer.layerWithJobs(dashboard.jobs ?? []),
     security
   )
-  return HttpRouter.serve(Layer.mergeAll(health, dashboardRoutes, resultRoutes, securityMiddleware), serveOptions).pipe(
+  return HttpRouter.serve(Layer.mergeAll(health, dashboardRoutes, resultRoutes, enqueueRoutes, securityMiddleware), serveOptions).pipe(
     Layer.provide(services),
     Layer.provideMerge(listen(options, host))
   )
