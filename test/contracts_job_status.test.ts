@@ -8,8 +8,8 @@ const valid = {
   status: "processing",
   progress: "37",
   message: "halfway",
-  created_at: "2026-11-23T01:00:00.000Z",
-  updated_at: "2026-11-23T01:00:05.250Z",
+  created_at: "2026-11-23T01:00:00.000000+00:00",
+  updated_at: "2026-11-23T01:00:05.250000+00:00",
   error: ""
 }
 
@@ -25,6 +25,9 @@ describe("job status hash codec (seed 000 BaseJobStatus)", () => {
       assert.strictEqual(status.error, null)
       assert.strictEqual(DateTime.formatIso(status.updated_at), "2026-11-23T01:00:05.250Z")
       assert.deepStrictEqual(encodeJobStatus(status), valid)
+      // Times written by older writers (`Z`) read the same and are written back in Python's form.
+      const older = yield* decodeJobStatus("j1", { ...valid, updated_at: "2026-11-23T01:00:05.250Z" })
+      assert.deepStrictEqual(encodeJobStatus(older), valid)
     }))
 
   it.effect("reads empty or blank optionals as null and trims values", () =>
