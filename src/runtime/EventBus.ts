@@ -37,8 +37,8 @@ export interface SubscribeOptions {
   readonly from?: string
 }
 
-/** XREAD/XRANGE entries -> [id, json] pairs; entries without an `event` field are skipped. */
-const streamEntries = (reply: RedisReply): ReadonlyArray<readonly [string, string]> =>
+/** XREAD/XRANGE entries of an event log -> [id, json] pairs; entries without an `event` field are skipped. */
+export const streamEntries = (reply: RedisReply): ReadonlyArray<readonly [string, string]> =>
   (replyArray(reply) ?? []).flatMap((entry) => {
     const [id, fields] = replyArray(entry) ?? []
     const flat = replyArray(fields ?? null) ?? []

@@ -6,34 +6,24 @@
  * numbers Lua writes are decimal integers.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, type Layer, Logger, Option, type Scope, Stream } from "effect"
+import { Effect, type Layer, Logger, type Scope, Stream } from "effect"
 import { decodeJobStatus } from "../../src/contracts/JobStatus.js"
 import { eventsLogKey, queueKeys } from "../../src/contracts/Keys.js"
 import { EventBus } from "../../src/runtime/EventBus.js"
 import { JobQueue } from "../../src/runtime/JobQueue.js"
-import { JobStore } from "../../src/runtime/JobStore.js"
 import { RedisClient } from "../../src/runtime/RedisClient.js"
 import { RuntimeConfig } from "../../src/runtime/RuntimeConfig.js"
 import { runtimeLayer, type RuntimeServices } from "../../src/runtime/RuntimeLayer.js"
 import { startWorker } from "../../src/runtime/Worker.js"
 import { replyArray, replyRecord, replyString } from "../../src/runtime/redis/RedisReply.js"
 import { makeProbe, testJob } from "../support/TestJobs.js"
+import { waitForStatus } from "./reliabilitySupport.js"
 
 export const userIdsUnderTest = [1n, 2n ** 53n + 1n, 2n ** 63n - 1n, -(2n ** 63n)] as const
 
 /** `2026-12-07T07:39:33.731000+00:00`: what Python's datetime.isoformat() writes for UTC. */
 export const pythonUtcTimestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/
 
-const waitForStatus = (jobId: string, status: string) =>
-  Effect.gen(function*() {
-    const store = yield* JobStore
-    for (let i = 0; i < 400; i++) {
-      const loaded = yield* store.load("qr", jobId)
-      if (Option.isSome(loaded) && loaded.value.status === status) return loaded.value
-      yield* Effect.sleep("10 millis")
-    }
-    return yield* Effect.die(new Error(`job ${jobId} never reached ${status}`))
-  })
 
 /** The raw JSON texts of the domain's event log, in order. */
 const loggedEvents = Effect.gen(function*() {
@@ -67,7 +57,7 @@ export const userIdsSuite = (name: string, redis: Layer.Layer<RedisClient>) =>
         const texts = yield* loggedEvents
         for (const [i, userId] of userIdsUnderTest.entries()) {
           const jobId = jobs[i]?.jobId ?? ""
-          const status = yield* waitForStatus(jobId, "completed")
+          const status = (yield* waitForStatus(jobId, "completed")).status
           assert.strictEqual(status.user_id, userId)
           const raw = replyRecord(yield* (yield* RedisClient).send("HGETALL", `qr:job:${jobId}`)) ?? {}
           assert.strictEqual(raw["user_id"], String(userId))

@@ -17,6 +17,7 @@ import type { JobDomain } from "../../contracts/JobDomain.js"
 import { eventsLogKey } from "../../contracts/Keys.js"
 import { type JobNotFound, jobNotFound } from "../Cancellation.js"
 import { type JobOutcome, outcomeOfRecord, OutcomeTimeout } from "../JobOutcome.js"
+import { streamEntries } from "../EventBus.js"
 import { JobStore } from "../JobStore.js"
 import { RedisClient, type RedisConnection } from "../RedisClient.js"
 import type { RedisError } from "../redis/RedisError.js"
@@ -48,15 +49,7 @@ const endedJobId = (json: string): string | undefined => {
 }
 
 /** XREAD's reply -> [id, event json] pairs of the one stream read. */
-const readEntries = (reply: RedisReply): ReadonlyArray<readonly [string, string]> =>
-  (replyArray(replyArray(replyArray(reply)?.[0] ?? null)?.[1] ?? null) ?? []).flatMap((entry) => {
-    const [id, fields] = replyArray(entry) ?? []
-    const flat = replyArray(fields ?? null) ?? []
-    const at = flat.findIndex((v, i) => i % 2 === 0 && v === "event")
-    const idText = replyString(id ?? null)
-    const json = at >= 0 ? replyString(flat[at + 1] ?? null) : undefined
-    return idText !== undefined && json !== undefined ? [[idText, json] as const] : []
-  })
+const readEntries = (reply: RedisReply) => streamEntries(replyArray(replyArray(reply)?.[0] ?? null)?.[1] ?? null)
 
 export interface OutcomeWaiters {
   /** The job's outcome once it has one; fails with JobNotFound when it has no record. */
