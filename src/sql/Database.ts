@@ -52,19 +52,19 @@ export const layerEmbedded = (options: EmbeddedOptions = {}): Layer.Layer<Databa
         catch: (cause) =>
           new EmbeddedDatabaseError({ op: "open", ...at, message: `could not open the embedded database${dataDir === undefined ? "" : ` in ${dataDir}`}`, cause })
       }),
-      (db) => Effect.promise(() => db.close()).pipe(Effect.ignore)
+      (opened) => Effect.promise(() => opened.close()).pipe(Effect.ignore)
     )
     const server = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: async () => {
-          const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 1 })
-          await server.start()
-          return server
+          const serving = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 1 })
+          await serving.start()
+          return serving
         },
         catch: (cause) =>
           new EmbeddedDatabaseError({ op: "listen", ...at, message: "could not serve the embedded database on a loopback port", cause })
       }),
-      (server) => Effect.promise(() => server.stop()).pipe(Effect.ignore)
+      (serving) => Effect.promise(() => serving.stop()).pipe(Effect.ignore)
     )
     return PgClient.layer({
       host: "127.0.0.1",
