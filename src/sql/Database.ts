@@ -5,6 +5,8 @@
  * Both are reached through `@effect/sql-pg`: the embedded database is served on a loopback port by
  * `PGLiteSocketServer` and the same `PgClient` connects to it, so repositories see one client and one
  * SQL dialect. (`@effect/sql-pglite` does not load with effect 4.1, see /work/shared/effect4-notes.md.)
+ * PGlite 0.5.15 is PostgreSQL 18 while Debian 12's server is 15: write SQL that PostgreSQL 15 runs
+ * (no uuidv7(), JSON_TABLE, ...); the SQL suite runs on both to catch it.
  */
 import { PgClient } from "@effect/sql-pg"
 import { PGlite } from "@electric-sql/pglite"
