@@ -42,7 +42,7 @@ describe("schemas/events", () => {
 
   it("names files uniquely and ends each with a newline", () => {
     assert.strictEqual(new Set(generated.map((file) => file.fileName)).size, generated.length)
-    assert.strictEqual(generated.length, 28)
+    assert.strictEqual(generated.length, 44) // 28 runtime contracts + 16 job/task bus events
     for (const file of generated) assert.isTrue(file.content.endsWith("}\n"), file.fileName)
   })
 })

@@ -4,6 +4,7 @@ import type { DigitsTrainEvent } from "../src/contracts/DigitsTrainEvents.js"
 import * as Lifecycle from "../src/contracts/LifecycleEvents.js"
 import * as Telemetry from "../src/contracts/Telemetry.js"
 import * as Trainer from "../src/contracts/TrainerMetrics.js"
+import { busSamplesByFile } from "./services_bus_samples.js"
 
 const ts = "2026-11-23T01:00:00Z"
 const digitsId: Digits.DigitsRunIdentity = { request_id: "req", user_id: 1n, model_id: "mnist", run_id: "run" }
@@ -100,5 +101,6 @@ export const samplesByFile: Readonly<Record<string, unknown>> = {
     payload_bytes: 300
   }),
   "telemetry.job.failed.v1.json": Telemetry.makeJobFailedTelemetry(telemetryCtx, stamp, "no header"),
-  "telemetry.job.retrying.v1.json": Telemetry.makeJobRetryingTelemetry(telemetryCtx, stamp, 1)
+  "telemetry.job.retrying.v1.json": Telemetry.makeJobRetryingTelemetry(telemetryCtx, stamp, 1),
+  ...busSamplesByFile
 }

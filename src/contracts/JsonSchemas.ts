@@ -1,7 +1,8 @@
 /**
  * JSON Schema (draft 2020-12) files for every event contract, for consumers outside TypeScript (seed 004,
  * `schemas/events/`). A pure function: the generator script writes its output and a test compares it with
- * the committed files. Lifecycle files are named by suffix (`job.started.v1.json`) since one schema serves
+ * the committed files. The job and task services' bus events are pure schemas too
+ * (src/services/{jobs,tasks}/events.ts), named `bus.{type}.json`: `job.started.v1.json` is the runtime's. Lifecycle files are named by suffix (`job.started.v1.json`) since one schema serves
  * every domain; metrics by their `type`; telemetry as `telemetry.{event_type}.v1.json`.
  * The Effect schemas stay the authority: cross-field checks (epoch <= total_epochs, partition_key agreeing
  * with its parts, type agreeing with domain) are not expressible here and only the decoders enforce them.
@@ -13,6 +14,8 @@ import type { EventContract } from "./EventContract.js"
 import { eventSuffixes, lifecycleSchemas } from "./LifecycleEvents.js"
 import { telemetryContracts } from "./Telemetry.js"
 import { trainerMetricsContracts } from "./TrainerMetrics.js"
+import { jobBusContracts } from "../services/jobs/events.js"
+import { taskBusContracts } from "../services/tasks/events.js"
 
 export interface SchemaFile {
   readonly fileName: string
@@ -31,6 +34,8 @@ const byType = <A>(contracts: ReadonlyArray<EventContract<A>>, name: (type: stri
 const asIs = (type: string) => type
 /** Telemetry carries its version in a field, so the file name adds it. */
 const telemetryName = (eventType: string) => `telemetry.${eventType}.v1`
+/** Bus events (`jobs:bus`, `tasks:bus`) already end in their version. */
+const busName = (type: string) => `bus.${type}`
 
 /** Every event schema that gets a file. */
 export const eventSchemaFiles: ReadonlyArray<SchemaFile> = [
@@ -38,7 +43,9 @@ export const eventSchemaFiles: ReadonlyArray<SchemaFile> = [
   ...byType(digitsMetricsContracts, asIs),
   ...byType(digitsTrainContracts, asIs),
   ...byType(trainerMetricsContracts, asIs),
-  ...byType(telemetryContracts, telemetryName)
+  ...byType(telemetryContracts, telemetryName),
+  ...byType(jobBusContracts, busName),
+  ...byType(taskBusContracts, busName)
 ]
 
 /** Lifts the root definition out of `$defs` when nothing else refers to it, so the file reads top-down. */
@@ -63,14 +70,12 @@ const withDefs = (schema: JsonSchema.JsonSchema, defs: JsonSchema.Definitions): 
  */
 const integerUserId = (schema: JsonSchema.JsonSchema): JsonSchema.JsonSchema => {
   const properties = schema["properties"]
-  if (typeof properties !== "object" || properties === null || !("user_id" in properties)) return schema
-  return {
-    ...schema,
-    properties: {
-      ...properties,
-      user_id: { type: "integer", description: "signed 64-bit integer, -9223372036854775808..9223372036854775807" }
-    }
-  }
+  if (typeof properties !== "object" || properties === null) return schema
+  // Bus events also carry `actor_user_id` and `assignee_user_id`: every `*user_id` field is one.
+  const ids = Object.keys(properties).filter((key) => key.endsWith("user_id"))
+  if (ids.length === 0) return schema
+  const integer = { type: "integer", description: "signed 64-bit integer, -9223372036854775808..9223372036854775807" }
+  return { ...schema, properties: { ...properties, ...Object.fromEntries(ids.map((key) => [key, integer])) } }
 }
 
 /** Pretty-printed with a trailing newline; key order is the schema's own (wire field order), so it is stable. */
