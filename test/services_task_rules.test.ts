@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Result } from "effect"
+import { DateTime, Effect, Result } from "effect"
+import { decodeCursor, encodeCursor, nextCursor } from "../src/services/Cursor.js"
 import type { JobStatus } from "../src/services/jobs/types.js"
 import { decodeStrict } from "../src/services/fields.js"
 import {
@@ -110,5 +111,26 @@ describe("task status rules", () => {
       assert.include(empty.message, "at least one field")
       const ok = yield* decode({ priority: "high", description: null })
       assert.deepStrictEqual(ok, { priority: "high", description: null })
+    }))
+})
+
+describe("listing cursor", () => {
+  it.effect("round-trips the last row's key and refuses anything else as a Validation on cursor", () =>
+    Effect.gen(function*() {
+      const key = { created_at: DateTime.makeUnsafe("2026-12-07T07:39:33.731Z"), id }
+      const cursor = encodeCursor(key)
+      assert.match(cursor, /^[A-Za-z0-9_-]+$/)
+      const back = yield* decodeCursor(cursor)
+      assert.strictEqual(back.id, id)
+      assert.isTrue(DateTime.Equivalence(back.created_at, key.created_at))
+      assert.strictEqual(nextCursor([key], 1), cursor)
+      assert.strictEqual(nextCursor([key], 2), undefined)
+      const notBase64 = "'; DROP TABLE tasks; --"
+      const notJson = Buffer.from("{nope", "utf8").toString("base64url")
+      const extra = Buffer.from(JSON.stringify({ t: "2026-12-07T07:39:33.731Z", id, x: 1 }), "utf8").toString("base64url")
+      for (const bad of [notBase64, notJson, extra, "", "a".repeat(600)]) {
+        const error = yield* Effect.flip(decodeCursor(bad))
+        assert.deepStrictEqual([error._tag, error.field], ["Validation", "cursor"])
+      }
     }))
 })
