@@ -6,6 +6,7 @@ import type { DigitsTrainEvent } from "../src/contracts/DigitsTrainEvents.js"
 import { encodeJobEvent } from "../src/contracts/LifecycleCodec.js"
 import { makeCompletedEvent, makeProgressEvent } from "../src/contracts/LifecycleEvents.js"
 import { encodeTrainerMetricsEvent, makeProgressMetricsEvent } from "../src/contracts/TrainerMetrics.js"
+import { stringifyWire } from "../src/contracts/WireJson.js"
 
 const ts = "2026-11-23T03:00:00Z"
 const digitsBatch = makeDigitsBatch({ request_id: "r", user_id: 1n, model_id: "m", run_id: "run" }, ts, {
@@ -47,7 +48,7 @@ describe("channel message decoder", () => {
   it.effect("decodes the older digits.train names as Metrics", () =>
     Effect.gen(function*() {
       const legacy: DigitsTrainEvent = { type: "digits.train.started.v1", request_id: "r", user_id: 1n, model_id: "m", run_id: null, ts, total_epochs: 2 }
-      const message = yield* decodeChannelMessage(JSON.stringify(legacy))
+      const message = yield* decodeChannelMessage(stringifyWire(legacy))
       assert.strictEqual(message._tag, "Metrics")
       assert.deepStrictEqual(message.event, legacy)
     }))
@@ -71,44 +72,44 @@ describe("channel message decoder", () => {
   const malformed: ReadonlyArray<readonly [string, string, string]> = [
     [
       "a metrics event with a bad field",
-      JSON.stringify({ ...digitsBatch, batch_loss: "high" }),
+      stringifyWire({ ...digitsBatch, batch_loss: "high" }),
       `DigitsBatchV1: Expected number at ["batch_loss"]`
     ],
     [
       "a trainer metrics event with a bad field",
-      JSON.stringify({ ...trainerProgress, step: 0 }),
+      stringifyWire({ ...trainerProgress, step: 0 }),
       `TrainerProgressMetricsV1: Expected an integer >= 1 at ["step"]`
     ],
     [
       "a lifecycle event with a bad field",
-      JSON.stringify({ ...digitsProgress, progress: 250 }),
+      stringifyWire({ ...digitsProgress, progress: 250 }),
       `JobProgressV1: Expected a value between 0 and 100 at ["progress"]`
     ],
     [
       "an unknown type in the digits.metrics family",
-      JSON.stringify({ ...digitsBatch, type: "digits.metrics.loss.v1" }),
+      stringifyWire({ ...digitsBatch, type: "digits.metrics.loss.v1" }),
       `DigitsMetricsEvent: Unknown type "digits.metrics.loss.v1", expected one of digits.metrics.config.v1, ` +
         `digits.metrics.batch.v1, digits.metrics.epoch.v1, digits.metrics.best.v1, digits.metrics.artifact.v1, ` +
         `digits.metrics.upload.v1, digits.metrics.prune.v1, digits.metrics.completed.v1`
     ],
     [
       "an unknown type in the trainer.metrics family",
-      JSON.stringify({ ...trainerProgress, type: "trainer.metrics.eval.v1" }),
+      stringifyWire({ ...trainerProgress, type: "trainer.metrics.eval.v1" }),
       `TrainerMetricsEvent: Unknown type "trainer.metrics.eval.v1", expected one of trainer.metrics.config.v1, ` +
         `trainer.metrics.progress.v1, trainer.metrics.completed.v1`
     ],
     [
       "an unknown lifecycle suffix",
-      JSON.stringify({ ...digitsProgress, type: "digits.job.paused.v1" }),
+      stringifyWire({ ...digitsProgress, type: "digits.job.paused.v1" }),
       `JobEventV1: Expected type "{domain}.job.{started|progress|completed|failed}.v1", got "digits.job.paused.v1"`
     ],
     [
       "a type of no known family",
-      JSON.stringify({ type: "billing.invoice.sent.v1" }),
+      stringifyWire({ type: "billing.invoice.sent.v1" }),
       `ChannelMessage: Unknown event type "billing.invoice.sent.v1", expected a lifecycle type ` +
         `"{domain}.job.{started|progress|completed|failed}.v1" or a metrics type (digits.metrics.*, digits.train.*, trainer.metrics.*)`
     ],
-    ["no type", JSON.stringify({ job_id: "j" }), `ChannelMessage: Expected a string at ["type"]`],
+    ["no type", stringifyWire({ job_id: "j" }), `ChannelMessage: Expected a string at ["type"]`],
     ["malformed JSON", `not json`, "ChannelMessage: Expected a valid JSON string"],
     ["a JSON array", `[{"type":"digits.job.started.v1"}]`, "ChannelMessage: Expected object"]
   ]

@@ -15,6 +15,7 @@ import {
   makeDigitsPrune,
   makeDigitsUpload
 } from "../src/contracts/DigitsMetrics.js"
+import { parseWireJson, stringifyWire } from "../src/contracts/WireJson.js"
 
 const id: DigitsRunIdentity = { request_id: "req-7", user_id: 42n, model_id: "mnist-cnn", run_id: null }
 const withRun: DigitsRunIdentity = { ...id, run_id: "run-2026-11-23" }
@@ -51,7 +52,7 @@ const all: ReadonlyArray<DigitsMetricsEvent> = [config, batch, epoch, best, arti
 const wire = (event: DigitsMetricsEvent, change: Record<string, unknown>, drop: ReadonlyArray<string> = []) => {
   const record: Record<string, unknown> = { ...event, ...change }
   for (const key of drop) delete record[key]
-  return JSON.stringify(record)
+  return stringifyWire(record)
 }
 
 const decodeError = (json: string) => Effect.flip(decodeDigitsMetricsEvent(json)).pipe(Effect.map((error) => error.message))
@@ -61,7 +62,7 @@ describe("digits.metrics events", () => {
     it.effect(`round-trips ${event.type}${"dropped_metrics" in event ? " with dropped_metrics" : ""}`, () =>
       Effect.gen(function*() {
         const json = yield* encodeDigitsMetricsEvent(event)
-        assert.deepStrictEqual(JSON.parse(json), event)
+        assert.deepStrictEqual(parseWireJson(json), event)
         assert.deepStrictEqual(yield* decodeDigitsMetricsEvent(json), event)
       }))
   }

@@ -11,6 +11,7 @@ import {
   makeProgressEvent,
   makeStartedEvent
 } from "../src/contracts/LifecycleEvents.js"
+import { parseWireJson, stringifyWire } from "../src/contracts/WireJson.js"
 
 const id: EventIdentity = { domain: "qr", job_id: "job-1", user_id: 42n }
 
@@ -23,7 +24,7 @@ const failed = makeFailedEvent(id, "user", "payload too large")
 const wire = (event: JobEventV1, change: Record<string, unknown>, drop: ReadonlyArray<string> = []): string => {
   const record: Record<string, unknown> = { ...event, ...change }
   for (const key of drop) delete record[key]
-  return JSON.stringify(record)
+  return stringifyWire(record)
 }
 
 const decodeError = (json: string) => Effect.flip(decodeJobEvent(json)).pipe(Effect.map((error) => error.message))
@@ -41,7 +42,7 @@ describe("lifecycle events", () => {
     it.effect(`round-trips ${event.type}`, () =>
       Effect.gen(function*() {
         const json = yield* encodeJobEvent(event)
-        assert.deepStrictEqual(JSON.parse(json), event)
+        assert.deepStrictEqual(parseWireJson(json), event)
         assert.deepStrictEqual(yield* decodeJobEvent(json), event)
       }))
   }
@@ -70,7 +71,7 @@ describe("lifecycle events", () => {
     }))
 
   const malformed: ReadonlyArray<readonly [string, string, string]> = [
-    ["user_id as a string", wire(started, { user_id: "42" }), `JobStartedV1: Expected number at ["user_id"]`],
+    ["user_id as a string", wire(started, { user_id: "42" }), `JobStartedV1: Expected an integer user_id at ["user_id"]`],
     ["non-integer user_id", wire(started, { user_id: 4.2 }), `JobStartedV1: Expected an integer user_id at ["user_id"]`],
     ["missing job_id", wire(started, {}, ["job_id"]), `JobStartedV1: Missing key at ["job_id"]`],
     ["missing queue", wire(started, {}, ["queue"]), `JobStartedV1: Missing key at ["queue"]`],

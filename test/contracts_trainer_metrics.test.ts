@@ -13,6 +13,7 @@ import {
   type TrainerMetricsEvent,
   type TrainerRunIdentity
 } from "../src/contracts/TrainerMetrics.js"
+import { parseWireJson, stringifyWire } from "../src/contracts/WireJson.js"
 
 const id: TrainerRunIdentity = { job_id: "job-3", user_id: 9n, run_id: "run-3" }
 const ts = "2026-11-23T02:00:00.000Z"
@@ -64,7 +65,7 @@ const completedWithDrops = makeCompletedMetricsEvent(id, ts, {
 const wire = (event: TrainerMetricsEvent, change: Record<string, unknown>, drop: ReadonlyArray<string> = []) => {
   const record: Record<string, unknown> = { ...event, ...change }
   for (const key of drop) delete record[key]
-  return JSON.stringify(record)
+  return stringifyWire(record)
 }
 
 describe("trainer.metrics events", () => {
@@ -72,7 +73,7 @@ describe("trainer.metrics events", () => {
     it.effect(`round-trips ${event.type} (${Object.keys(event).length} fields)`, () =>
       Effect.gen(function*() {
         const json = yield* encodeTrainerMetricsEvent(event)
-        assert.deepStrictEqual(JSON.parse(json), event)
+        assert.deepStrictEqual(parseWireJson(json), event)
         assert.deepStrictEqual(yield* decodeTrainerMetricsEvent(json), event)
       }))
   }
@@ -106,7 +107,7 @@ describe("trainer.metrics events", () => {
     ["perplexity below 1", wire(completed, { perplexity: 0.9 }), `TrainerCompletedMetricsV1: Expected a finite perplexity >= 1 at ["perplexity"]`],
     ["fractional steps", wire(completed, { steps: 499.5 }), `TrainerCompletedMetricsV1: Expected an integer at ["steps"]`],
     ["missing final_loss", wire(completed, {}, ["final_loss"]), `TrainerCompletedMetricsV1: Missing key at ["final_loss"]`],
-    ["non-integer user_id", wire(completed, { user_id: "9" }), `TrainerCompletedMetricsV1: Expected number at ["user_id"]`],
+    ["non-integer user_id", wire(completed, { user_id: "9" }), `TrainerCompletedMetricsV1: Expected an integer user_id at ["user_id"]`],
     [
       "an unknown trainer type",
       wire(config, { type: "trainer.metrics.eval.v1" }),
