@@ -7,7 +7,9 @@
  */
 import { Migrator } from "effect/sql"
 import foundation from "./0001_foundation.js"
+import jobsTasks from "./0002_jobs_tasks.js"
 
 export const migrations = Migrator.fromRecord({
-  "0001_foundation": foundation
+  "0001_foundation": foundation,
+  "0002_jobs_tasks": jobsTasks
 })
