@@ -9,7 +9,8 @@
  * - `/healthz` and `/readyz` skip the Host check: probes send the pod's address as Host, and these
  *   answers carry no user data.
  * - Every `/api/...` route needs the dashboard token (`Authorization: Bearer <DASHBOARD_TOKEN>`);
- *   without DASHBOARD_TOKEN configured they answer 403: no data route is public.
+ *   without DASHBOARD_TOKEN configured they answer 403: no data route is public. `/api/v1/...` (the
+ *   Job & Task API) checks its own tokens (ApiTokens, src/http/api/Authentication.ts) instead.
  * - `/metrics` is open unless `METRICS_TOKEN` is set; then it needs `Bearer <METRICS_TOKEN>` and
  *   skips the Host check, so Prometheus can scrape it by address from outside.
  * - Every response carries CSP, X-Frame-Options, X-Content-Type-Options and Referrer-Policy.
@@ -119,7 +120,8 @@ const refusal = (
   if (metrics && !security.checkMetricsToken(authorization)) {
     return unauthorized("/metrics needs the metrics token (Authorization: Bearer <METRICS_TOKEN>)")
   }
-  if (path === "/api" || path.startsWith("/api/")) {
+  // /api/v1 (src/http/api) authenticates its own bearer tokens (JOBS_API_TOKENS, the dashboard's included).
+  if ((path === "/api" || path.startsWith("/api/")) && !path.startsWith("/api/v1/")) {
     switch (token.check(authorization)) {
       case "read-only":
         return refuse(403, "this server was started without DASHBOARD_TOKEN: its data routes are closed")

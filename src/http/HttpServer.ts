@@ -21,6 +21,10 @@ import { enqueueRoutes } from "./EnqueueRoutes.js"
 import { Producer } from "../runtime/Producer.js"
 import type { JobSpec } from "../runtime/JobDefinition.js"
 import type { InFlightSource } from "./ScrapeGauges.js"
+import { apiRoutes } from "./api/Routes.js"
+import type { ApiTokens } from "../services/Actor.js"
+import type { JobService } from "../services/jobs/JobService.js"
+import type { TaskService } from "../services/tasks/TaskService.js"
 
 export interface HttpServerOptions {
   readonly port: number
@@ -40,6 +44,11 @@ export interface HttpServerOptions {
     readonly jobs?: ReadonlyArray<JobSpec>
     /** Where `/api/results/:id` reads; by default the store `RESULT_STORE_DIR` configures. */
     readonly results?: Layer.Layer<ResultStore, ResultStoreError | Config.ConfigError>
+    /** The Job & Task API on /api/v1 (src/http/api), run on these services; a failure to build them is fatal. */
+    readonly api?: {
+      readonly services: Layer.Layer<JobService | TaskService | ApiTokens, unknown>
+      readonly maxBodyBytes?: number
+    }
   }
 }
 
@@ -72,7 +81,12 @@ const serverLayer = (options: HttpServerOptions, host: string) => {
     Producer.layerWithJobs(dashboard.jobs ?? []),
     security
   )
-  return HttpRouter.serve(Layer.mergeAll(health, dashboardRoutes, resultRoutes, enqueueRoutes, securityMiddleware), serveOptions).pipe(
+  const api = dashboard.api === undefined
+    ? Layer.empty
+    : apiRoutes(dashboard.api.maxBodyBytes === undefined ? {} : { maxBodyBytes: dashboard.api.maxBodyBytes }).pipe(
+      Layer.provide(Layer.orDie(dashboard.api.services))
+    )
+  return HttpRouter.serve(Layer.mergeAll(health, dashboardRoutes, resultRoutes, enqueueRoutes, api, securityMiddleware), serveOptions).pipe(
     Layer.provide(services),
     Layer.provideMerge(listen(options, host))
   )
