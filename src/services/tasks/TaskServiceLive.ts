@@ -13,13 +13,13 @@ import { SqlClient, SqlError } from "effect/sql"
 import type { UserId } from "../../contracts/UserId.js"
 import type { Actor } from "../Actor.js"
 import { decodeCursor, encodeCursor } from "../Cursor.js"
-import { conflict, notFound, type Validation } from "../errors.js"
+import { conflict, notFound } from "../errors.js"
 import { defaultPageSize, defaultPriority, decodeStrict } from "../fields.js"
 import { JobPermissions } from "../jobs/permissions.js"
 import { Outbox } from "../outbox/Outbox.js"
 import { type TaskOperation, TaskPermissions } from "./permissions.js"
 import { TaskRepository } from "./TaskRepository.js"
-import { TaskService, type TaskServiceError } from "./TaskService.js"
+import { TaskService } from "./TaskService.js"
 import { appendTaskEvents, cancelled, statusChanged, type TaskEventDraft, updated } from "./taskOutbox.js"
 import { cascadeCancel, checkAddSubtask, type TaskAction, transition } from "./transitions.js"
 import { type Task, TaskCreate, TaskFilters, TaskUpdate } from "./types.js"
@@ -232,5 +232,3 @@ export const layerWithoutDependencies = Layer.effect(TaskService, make)
 export const layer = layerWithoutDependencies.pipe(
   Layer.provide([TaskRepository.layer, TaskPermissions.layer, JobPermissions.layer])
 )
-
-export type { TaskServiceError, Validation }
