@@ -186,3 +186,22 @@ layer(redisClientOnServer.pipe(Layer.provideMerge(RedisServer.layer())), { exclu
       }))
     }))
 })
+
+layer(RedisClient.layerMemory, { excludeTestServices: true, timeout: "60 seconds" })("BusConsumer on the in-memory Redis twin (no consumer groups)", (it) => {
+  it.effect("reads the log with XREAD: every event once, malformed skipped, a failed handler retried in place", () =>
+    Effect.gen(function*() {
+      const channel = freshChannel()
+      const seen = yield* Ref.make<ReadonlyArray<string>>([])
+      const attempts = yield* Ref.make(0)
+      const flaky = statusChanged()
+      const steady = statusChanged()
+      yield* publish(channel, steady)
+      yield* xadd(channel, "event", "{not json")
+      yield* consume(channel, "tasks", seen, (event) =>
+        event.event_id === flaky.event_id ? Ref.modify(attempts, (n) => [n < 1, n + 1]) : Effect.succeed(false))
+      yield* publish(channel, flaky)
+      yield* publish(channel, steady)
+      yield* expectEqual(Ref.get(seen), [steady.event_id, flaky.event_id])
+      assert.strictEqual(yield* Ref.get(attempts), 2)
+    }).pipe(Effect.scoped))
+})

@@ -11,6 +11,8 @@
  *   group's position (entries it held are reclaimed the same way);
  * - a malformed entry (no `event` field, or an event that does not decode) is logged, counted and
  *   acknowledged, so it never blocks the group;
+ * - on a Redis without consumer groups (the in-memory twin) it reads with plain XREAD from a position
+ *   kept in the process (the twin's data lives no longer), retrying a failed handler's entry in place;
  * - the publisher may send an event twice (see OutboxPublisher.ts): an event whose `event_id` this
  *   group already handled (remembered for `dedupeTtlSeconds`) is acknowledged without running the
  *   handler. Handlers are still written idempotent: the memory is written after the handler succeeded.
@@ -18,7 +20,7 @@
 import { hostname } from "node:os"
 import { Cause, Effect, Metric, type Scope } from "effect"
 import type { ContractError } from "../../contracts/ContractError.js"
-import { RedisClient } from "../../runtime/RedisClient.js"
+import { RedisClient, type RedisConnection } from "../../runtime/RedisClient.js"
 import type { RedisError } from "../../runtime/redis/RedisError.js"
 import { type RedisReply, replyArray, replyRecord, replyString } from "../../runtime/redis/RedisReply.js"
 import { describeCause, type FailingLoop, makeSupervisor } from "../../runtime/Supervised.js"
@@ -91,12 +93,15 @@ export const run = <A extends { readonly event_id: string }, R>(
     const seenKey = (eventId: string) => `${key}:seen:${group}:${eventId}`
     const attributes = { channel, group }
 
+    /** "plain": a Redis without consumer groups (the in-memory twin), read with XREAD instead. */
     const createGroup = redis.send("XGROUP", "CREATE", key, group, "0", "MKSTREAM").pipe(
-      Effect.catchIf((error) => error.message.includes("BUSYGROUP"), () => Effect.void),
-      Effect.asVoid
+      Effect.as("group" as const),
+      Effect.catchIf((error) => error.message.includes("BUSYGROUP"), () => Effect.succeed("group" as const)),
+      Effect.catchIf((error) => error.message.includes("unknown command"), () => Effect.succeed("plain" as const))
     )
 
-    const ack = (id: string) => redis.send("XACK", key, group, id)
+    let plain = false
+    const ack = (id: string) => plain ? Effect.void : redis.send("XACK", key, group, id).pipe(Effect.asVoid)
 
     const skipMalformed = (entry: Entry, why: string) =>
       Effect.logWarning(`skipped malformed entry ${entry.id} of ${key} (group ${group}): ${why}`).pipe(
@@ -108,24 +113,27 @@ export const run = <A extends { readonly event_id: string }, R>(
     const handleEntry = (entry: Entry) =>
       Effect.gen(function*() {
         const text = entry.fields?.["event"]
-        if (text === undefined) return yield* skipMalformed(entry, "no event field")
+        if (text === undefined) return yield* skipMalformed(entry, "no event field").pipe(Effect.as(true))
         const decoded = yield* Effect.result(options.decode(text))
-        if (decoded._tag === "Failure") return yield* skipMalformed(entry, decoded.failure.message)
+        if (decoded._tag === "Failure") return yield* skipMalformed(entry, decoded.failure.message).pipe(Effect.as(true))
         const event = decoded.success
         if (replyString(yield* redis.send("GET", seenKey(event.event_id))) !== undefined) {
           yield* ack(entry.id) // a duplicate the publisher sent again
-          return
+          return true
         }
         const outcome = yield* Effect.exit(options.handle(event))
         if (outcome._tag === "Failure") {
           if (Cause.hasInterruptsOnly(outcome.cause)) return yield* Effect.interrupt
           yield* Metric.update(Metric.withAttributes(busHandlerFailures, attributes), 1)
-          return yield* Effect.logWarning(
+          yield* Effect.logWarning(
             `handler failed for ${event.event_id} (entry ${entry.id} of ${key}, group ${group}); retried after ${reclaimIdleMs} ms: ${describeCause(outcome.cause)}`,
             outcome.cause
           )
+          return false
         }
-        yield* redis.pipeline([["SET", seenKey(event.event_id), "1", "EX", dedupeTtl], ["XACK", key, group, entry.id]])
+        yield* redis.send("SET", seenKey(event.event_id), "1", "EX", dedupeTtl)
+        yield* ack(entry.id)
+        return true
       }).pipe(Effect.annotateLogs({ entry: entry.id }))
 
     const handleAll = (entries: ReadonlyArray<Entry>) => Effect.forEach(entries, handleEntry, { discard: true })
@@ -141,9 +149,28 @@ export const run = <A extends { readonly event_id: string }, R>(
     })
 
     const supervisor = yield* makeSupervisor({})
+    /**
+     * Without consumer groups the position lives in this process, which is as long as the in-memory
+     * twin's data lives; a failed handler's entry is retried in place after `reclaimIdleMs`.
+     */
+    let plainPosition = "0"
+    const plainLoop = (connection: RedisConnection) =>
+      Effect.gen(function*() {
+        while (true) {
+          const reply = yield* connection.send("XREAD", "COUNT", count, "BLOCK", blockMs, "STREAMS", key, plainPosition)
+          for (const entry of readEntries(reply)) {
+            while (!(yield* handleEntry(entry))) yield* Effect.sleep(reclaimIdleMs)
+            plainPosition = entry.id
+          }
+        }
+      })
+
     const loop = Effect.gen(function*() {
       const connection = yield* redis.reserve
-      yield* createGroup
+      if ((yield* createGroup) === "plain") {
+        plain = true
+        return yield* plainLoop(connection)
+      }
       // What this consumer (same name: restarted in place) took and did not acknowledge, before new entries.
       yield* handleAll(readEntries(yield* connection.send("XREADGROUP", "GROUP", group, consumer, "COUNT", count, "STREAMS", key, "0")))
       let lastReclaim = 0
@@ -158,7 +185,7 @@ export const run = <A extends { readonly event_id: string }, R>(
       }
     }).pipe(
       // Redis restarted without its data: the group is gone; create it again (from the start of the log).
-      Effect.catchIf(isGroupMissing, () => createGroup),
+      Effect.catchIf(isGroupMissing, () => Effect.asVoid(createGroup)),
       Effect.scoped,
       Effect.annotateLogs({ module: "BusConsumer", channel, group, consumer })
     )
