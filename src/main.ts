@@ -20,13 +20,15 @@ import { serveCommand } from "./cli/serve.js"
 import { statusCommand } from "./cli/status.js"
 import { watchCommand } from "./cli/watch.js"
 import { workerCommand } from "./cli/worker.js"
+import { jobCommand } from "./cli/job.js"
+import { taskCommand } from "./cli/task.js"
 
 const commandName = "effect-jobs"
 
 const jobs = Command.make(commandName).pipe(
   Command.withDescription("Job and event runtime on Effect and Redis"),
   Command.withSubcommands([workerCommand, enqueueCommand, statusCommand, eventsCommand, demoCommand, watchCommand, serveCommand,
-    cancelCommand, retryCommand, deadLetterCommand, schedulesCommand, resultCommand])
+    cancelCommand, retryCommand, deadLetterCommand, schedulesCommand, resultCommand, jobCommand, taskCommand])
 )
 
 const errorLine = (cause: Cause.Cause<unknown>): string => {
