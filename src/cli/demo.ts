@@ -1,6 +1,7 @@
 /**
  * The self-contained demo: a qr worker on the embedded runtime, a handful of jobs (one of
- * them bad on purpose), every event printed live as it arrives, then a clean exit.
+ * them bad on purpose), every event printed live as it arrives; then a job created, started and read
+ * back through the JobService on PostgreSQL (./demoServices.ts); then a clean exit.
  */
 import { Console, Effect, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
@@ -8,6 +9,7 @@ import { findJob } from "../domains/registry.js"
 import { EventBus } from "../runtime/EventBus.js"
 import { JobQueue } from "../runtime/JobQueue.js"
 import { RedisClient } from "../runtime/RedisClient.js"
+import { demoServices } from "./demoServices.js"
 
 const payloads = [
   { text: "https://effect.website", format: "svg" },
@@ -41,4 +43,5 @@ export const demoCommand = Command.make("demo", {
       Stream.runDrain
     )
     yield* Console.log(`demo: ${ids.size} jobs finished`)
+    yield* demoServices
   }).pipe(Effect.scoped)).pipe(Command.withDescription("Run a qr worker and a few jobs, printing their events live"))
