@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process"
 import { assert, describe, layer } from "@effect/vitest"
-import { Deferred, Duration, Effect, Fiber, Layer, Queue, Schedule } from "effect"
+import { Deferred, Duration, Effect, Fiber, Layer, Option, Queue, Schedule } from "effect"
 import { SqlClient } from "effect/sql"
 import { RedisClient } from "../src/runtime/RedisClient.js"
 import { replyArray, replyRecord } from "../src/runtime/redis/RedisReply.js"
@@ -183,6 +183,24 @@ describe("OutboxPublisher crash", () => {
   layer(base(sqlClientOnServer).pipe(Layer.provideMerge(PostgresServer.layer())), { excludeTestServices: true, timeout: "90 seconds" })(
     "a real publisher process",
     (it) => {
+      it.effect("PostgreSQL down: the loop retries with backoff, and the committed rows go out when it is back", () =>
+        Effect.gen(function*() {
+          const pg = yield* PostgresServer
+          const list = events(3)
+          yield* appendCommitted(list)
+          yield* withPublisher(Effect.gen(function*() {
+            yield* Effect.promise(() => pg.stop("immediate"))
+            yield* Effect.sleep("1 second")
+            const publisher = yield* OutboxPublisher.OutboxPublisher
+            assert.isAbove(publisher.failing().length, 0)
+            assert.isTrue(Option.isNone(yield* unpublished(list).pipe(Effect.option))) // the database is down
+            yield* Effect.promise(() => pg.restart())
+            yield* waitPublished(list)
+          }))
+          const log = yield* logged(list)
+          assert.deepStrictEqual([...new Set(log)], ids(list))
+        }), 60_000)
+
       it.effect("SIGKILLed after XADD and before marking: its transaction is rolled back and the next publisher sends every event", () =>
         Effect.gen(function*() {
           const pg = yield* PostgresServer
