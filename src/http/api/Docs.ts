@@ -69,6 +69,7 @@ const page = (document: unknown) => `<!DOCTYPE html>
   <meta charset="utf-8" />
   <meta name="viewport" content="width=device-width, initial-scale=1" />
   <title>effect-jobs API</title>
+  <link rel="icon" href="data:," />
   <link rel="stylesheet" href="${docsPath}/swagger-ui.css" />
 </head>
 <body>
