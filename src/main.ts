@@ -22,13 +22,14 @@ import { watchCommand } from "./cli/watch.js"
 import { workerCommand } from "./cli/worker.js"
 import { jobCommand } from "./cli/job.js"
 import { taskCommand } from "./cli/task.js"
+import { telemetryCommand } from "./cli/telemetry.js"
 
 const commandName = "effect-jobs"
 
 const jobs = Command.make(commandName).pipe(
   Command.withDescription("Job and event runtime on Effect and Redis"),
   Command.withSubcommands([workerCommand, enqueueCommand, statusCommand, eventsCommand, demoCommand, watchCommand, serveCommand,
-    cancelCommand, retryCommand, deadLetterCommand, schedulesCommand, resultCommand, jobCommand, taskCommand])
+    cancelCommand, retryCommand, deadLetterCommand, schedulesCommand, resultCommand, jobCommand, taskCommand, telemetryCommand])
 )
 
 const errorLine = (cause: Cause.Cause<unknown>): string => {
