@@ -35,5 +35,11 @@ const servicesPart = Effect.gen(function*() {
   for (const run of runs) yield* Console.log(stringifyWire(encodeRun(run)))
 })
 
+/** The demo's services part failed; the message says where (one line, as every CLI error). */
+export class DemoServicesError extends Schema.TaggedError<DemoServicesError>()("DemoServicesError", { message: Schema.String }) {}
+
 /** Runs the services part over ServicesLayer (with its background fibers, for the run projection of qr). */
-export const demoServices = servicesPart.pipe(Effect.provide(ServicesLayer.layerConfig({ domains: ["qr"] })))
+export const demoServices = servicesPart.pipe(
+  Effect.provide(ServicesLayer.layerConfig({ domains: ["qr"] })),
+  Effect.mapError((error) => new DemoServicesError({ message: `demo (services): ${error.message}` }))
+)

@@ -1,7 +1,7 @@
 /**
  * The telemetry event store on PostgreSQL (the embedded PGlite or a server): the one module holding the
  * SQL of telemetry_events, its monthly partitions, telemetry_hourly, telemetry_dirty_hours and the
- * telemetry_domain_summary view (migration 0010). README.md beside it explains the choices.
+ * telemetry_domain_summary view (migration 0003). README.md beside it explains the choices.
  *
  * - Every event is decoded through src/contracts/Telemetry.ts before it is stored; one that does not
  *   decode is logged, counted in `telemetry_events_invalid_total{domain}` and skipped.

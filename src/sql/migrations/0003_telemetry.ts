@@ -1,5 +1,5 @@
 /**
- * 0010: the telemetry event store (issue 19, seed 004); src/telemetry/README.md explains the design.
+ * 0003: the telemetry event store (issue 19, seed 004); src/telemetry/README.md explains the design.
  *
  * - `telemetry_events` is partitioned BY RANGE on `created_at` by month (declarative partitioning, no
  *   pg_partman, so the embedded PGlite runs it too). `created_at` is the event's own `timestamp`, not
