@@ -35,6 +35,17 @@ const wire = (event: TelemetryEvent, change: Record<string, unknown>, drop: Read
 }
 
 describe("telemetry events", () => {
+  it.effect("carries correlation_id and parent_job_id as optional keys, refusing empty ones", () =>
+    Effect.gen(function*() {
+      const chained = makeJobStartedTelemetry({ ...ctx, correlation_id: "corr-1", parent_job_id: "job-76" }, stamp)
+      const decoded = yield* decodeTelemetryEvent(yield* encodeTelemetryEvent(chained))
+      assert.strictEqual(decoded.correlation_id, "corr-1")
+      assert.strictEqual(decoded.parent_job_id, "job-76")
+      assert.notProperty(started, "correlation_id")
+      const empty = yield* Effect.flip(decodeTelemetryEvent(wire(started, { correlation_id: "" })))
+      assert.include(empty.message, "correlation_id")
+    }))
+
   it("builds the partition key from marketplace, category and optional region", () => {
     assert.strictEqual(partitionKey("mercado_livre", "electronics"), "mercado_livre:electronics")
     assert.strictEqual(partitionKey("mercado_livre", "electronics", "br"), "mercado_livre:electronics:br")

@@ -52,7 +52,12 @@ const envelopeFields = <T extends TelemetryEventType>(eventType: T) => ({
   category: PartitionPart,
   region: Schema.optionalKey(PartitionPart),
   partition_key: Schema.String,
-  metrics: Schema.optionalKey(TelemetryMetrics)
+  metrics: Schema.optionalKey(TelemetryMetrics),
+  // Optional in v1, so envelopes written before correlation existed still decode: every event of a
+  // job carries the correlation id given (or generated) at enqueue, and a job enqueued by a running
+  // job names that job as its parent.
+  correlation_id: Schema.optionalKey(NonEmptyString),
+  parent_job_id: Schema.optionalKey(NonEmptyString)
 })
 
 const partitionKeyMatches = Schema.makeFilter<{
@@ -128,6 +133,8 @@ export interface TelemetryContext {
   readonly marketplace: string
   readonly category: string
   readonly region?: string
+  readonly correlation_id?: string
+  readonly parent_job_id?: string
 }
 
 /** Per-event values the caller supplies, since generating ids and reading clocks are effects. */
@@ -147,7 +154,9 @@ const envelope = (ctx: TelemetryContext, stamp: TelemetryStamp, metrics: Telemet
   category: ctx.category,
   ...(ctx.region === undefined ? {} : { region: ctx.region }),
   partition_key: partitionKey(ctx.marketplace, ctx.category, ctx.region),
-  ...(metrics === undefined ? {} : { metrics })
+  ...(metrics === undefined ? {} : { metrics }),
+  ...(ctx.correlation_id === undefined ? {} : { correlation_id: ctx.correlation_id }),
+  ...(ctx.parent_job_id === undefined ? {} : { parent_job_id: ctx.parent_job_id })
 })
 
 export const makeJobStartedTelemetry = (
