@@ -28,7 +28,7 @@ const standIn = Layer.sync(RedisClient, () => {
   const claim = (max: number): ReadonlyArray<RedisReply> => {
     const flat: Array<RedisReply> = []
     for (let i = 0; i < max && issued < jobs; i++, issued++) {
-      flat.push(`job-${issued}`, `w/${issued}`, 1, 1, `{"t":0}`, 3, 1000, "system")
+      flat.push(`job-${issued}`, `w/${issued}`, 1, 1, `{"t":0}`, 3, 1000, "system", "")
     }
     return [flat, []]
   }

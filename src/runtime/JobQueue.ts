@@ -4,12 +4,13 @@
  * change is one Lua script (src/runtime/lua/), so the in-memory twin and Redis agree.
  */
 import { randomUUID } from "node:crypto"
-import { Clock, Context, Effect, Layer, Schema, Scope } from "effect"
+import { Clock, Context, Effect, Layer, Option, Schema, Scope, Tracer } from "effect"
 import type { ErrorKind, JobDomain } from "../contracts/JobDomain.js"
 import { jobKeyPrefix, queueKeys } from "../contracts/Keys.js"
 import { defaultEventsChannel } from "../contracts/LifecycleEvents.js"
 import { eventsLogKey } from "../contracts/Keys.js"
 import { formatTimestamp } from "../contracts/Timestamps.js"
+import { formatTraceParent, parseTraceParent } from "../contracts/TraceParent.js"
 import { isUserIdInRange, type UserId, userIdRangeText } from "../contracts/UserId.js"
 import { RedisClient } from "./RedisClient.js"
 import { RuntimeConfig } from "./RuntimeConfig.js"
@@ -47,6 +48,11 @@ export interface EnqueueRequest {
   readonly backoffMs?: number
   /** Error kinds that are retried while attempts remain (default: system only). */
   readonly retryOn?: ReadonlyArray<ErrorKind>
+  /**
+   * W3C trace context the job's attempts continue (their spans are its children). Default: the
+   * span the enqueue runs in, if any.
+   */
+  readonly traceparent?: string
 }
 
 export interface Enqueued {
@@ -79,6 +85,10 @@ export interface QueueCounts {
 const jobIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/
 
 const unexpected = RedisError.unexpectedReply
+
+// The enqueuing fiber's span as a traceparent ("" = none), read once per call, not per job.
+const currentTraceParent = Effect.map(Effect.serviceOption(Tracer.ParentSpan), (span) =>
+  Option.isNone(span) || Context.get(span.value.annotations, Tracer.DisablePropagation) ? "" : formatTraceParent(span.value) ?? "")
 
 // The form Python's datetime.isoformat() writes for UTC (see contracts/Timestamps.ts).
 const nowIso = Effect.map(Clock.currentTimeMillis, formatTimestamp)
@@ -123,7 +133,7 @@ export class JobQueue extends Context.Service<JobQueue, {
     const settings = yield* RuntimeConfig
 
     // Per-request and per-call steps are made once (Effect.fnUntraced): see Worker.ts on why.
-    const encodeJob = Effect.fnUntraced(function*(request: Omit<EnqueueRequest, "domain">) {
+    const encodeJob = Effect.fnUntraced(function*(request: Omit<EnqueueRequest, "domain">, traceparent: string) {
       const jobId = request.jobId ?? randomUUID()
       if (!jobIdPattern.test(jobId)) {
         return yield* new EnqueueError({ jobId, message: `invalid job id "${jobId}": use 1-128 letters, digits, _ . : - (starting with a letter or digit)` })
@@ -150,15 +160,19 @@ export class JobQueue extends Context.Service<JobQueue, {
       // Beyond ±8.64e15 ms no Date exists, and its decimal text is written as is into the record.
       if (!Number.isFinite(runAt) || Math.abs(runAt) > 8.64e15) return yield* new EnqueueError({ jobId, message: "run-at time is not a valid time" })
       const retryOn = request.retryOn ?? ["system"]
+      if (request.traceparent !== undefined && parseTraceParent(request.traceparent) === undefined) {
+        return yield* new EnqueueError({ jobId, message: `invalid traceparent "${request.traceparent}": expected 00-<32 hex>-<16 hex>-<2 hex>` })
+      }
       return [
         jobId, String(request.userId), payload, String(Math.floor(runAt)), String(maxAttempts),
-        String(Math.floor(backoffMs)), retryOn.join(",")
+        String(Math.floor(backoffMs)), retryOn.join(","), request.traceparent ?? traceparent
       ] as const
     })
 
     const enqueueBulk = Effect.fnUntraced(function*(domain: JobDomain, requests: ReadonlyArray<Omit<EnqueueRequest, "domain">>) {
       if (requests.length === 0) return []
-      const encoded = yield* Effect.forEach(requests, encodeJob)
+      const traceparent = yield* currentTraceParent
+      const encoded = yield* Effect.forEach(requests, (request) => encodeJob(request, traceparent))
       const keys = queueKeys(domain)
       const createdAt = yield* nowIso
       const reply = yield* redis.eval(scripts.enqueue, [keys.wait, keys.delayed], [

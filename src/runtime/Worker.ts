@@ -20,6 +20,7 @@ import { nextRetryAt } from "./RetryPolicy.js"
 import { listenForCancels } from "./Cancellation.js"
 import { runLeaseLoops, type StopReason } from "./LeaseKeeper.js"
 import { describeCause, type FailingLoop, makeSupervisor, type Supervisor } from "./Supervised.js"
+import { makeAttemptTracing } from "./worker/tracing.js"
 import type { LeaseLost } from "./JobErrors.js"
 import type { RedisError } from "./redis/RedisError.js"
 
@@ -114,6 +115,8 @@ export const startWorker = <P, R>(
     const { durationMs: _histogram, ...counters } = jobMetrics
     yield* Effect.forEach(Object.values(counters), (counter) => Metric.update(counter, 0))
     const decodePayload = makePayloadDecoder(definition.payload)
+    // Decided once: with no tracer configured, attempts run without spans (see worker/tracing.ts).
+    const traceAttempt = yield* makeAttemptTracing(domain)
     const running = new Map<string, RunningJob>()
     const supervisor = yield* makeSupervisor({ domain, worker: workerId })
     const log = (message: string, fields: Record<string, unknown> = {}) =>
@@ -225,13 +228,16 @@ export const startWorker = <P, R>(
     const runJob = (job: ClaimedJob, entry: RunningJob) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.suspend(() => {
-          const ctx = makeJobContext(entry.lane.post, {
-            domain, jobId: job.jobId, userId: job.userId, queue: domain,
-            executionId: job.executionId, attempt: job.attempt, maxAttempts: job.maxAttempts
-          })
+          const runAttempt = (post: PostChange) => {
+            const ctx = makeJobContext(post, {
+              domain, jobId: job.jobId, userId: job.userId, queue: domain,
+              executionId: job.executionId, attempt: job.attempt, maxAttempts: job.maxAttempts
+            })
+            return attempt(job, entry, ctx, (payload) => Effect.exit(restore(definition.run(payload).pipe(Effect.provideService(JobContext, ctx)))))
+          }
           const started = Date.now()
           return Effect.ensuring(
-            attempt(job, entry, ctx, (payload) => Effect.exit(restore(definition.run(payload).pipe(Effect.provideService(JobContext, ctx))))),
+            traceAttempt === undefined ? runAttempt(entry.lane.post) : traceAttempt(job, entry.lane.post, runAttempt),
             Effect.suspend(() => {
               running.delete(job.jobId)
               freeSlot(entry)

@@ -48,6 +48,8 @@ export interface ClaimedJob {
   readonly maxAttempts: number
   readonly backoffMs: number
   readonly retryOn: ReadonlyArray<ErrorKind>
+  /** The producer's W3C trace context, when it enqueued inside a span (see worker/tracing.ts). */
+  readonly traceparent: string | undefined
 }
 
 export interface InvalidEntry {
@@ -90,6 +92,9 @@ const parseRetryOn = (text: string): ReadonlyArray<ErrorKind> => errorKinds.filt
 const claimedUserId = (reply: RedisReply): UserId | undefined =>
   typeof reply === "string" ? parseUserId(reply) : typeof reply === "number" && Number.isSafeInteger(reply) ? BigInt(reply) : undefined
 
+/** Values per claimed job in the claim's reply (includes/claim.lua). */
+const claimedStride = 9
+
 const parseClaimed = (reply: RedisReply): Claimed | undefined => {
   const parts = replyArray(reply)
   if (parts === undefined) return undefined
@@ -97,7 +102,7 @@ const parseClaimed = (reply: RedisReply): Claimed | undefined => {
   const bad = replyArray(parts[1] ?? null)
   if (flat === undefined || bad === undefined) return undefined
   const jobs: Array<ClaimedJob> = []
-  for (let i = 0; i + 7 < flat.length; i += 8) {
+  for (let i = 0; i + claimedStride - 1 < flat.length; i += claimedStride) {
     const jobId = replyString(flat[i] ?? null)
     const executionId = replyString(flat[i + 1] ?? null)
     const attempt = replyNumber(flat[i + 2] ?? null)
@@ -106,10 +111,11 @@ const parseClaimed = (reply: RedisReply): Claimed | undefined => {
     const maxAttempts = replyNumber(flat[i + 5] ?? null) ?? 1
     const backoffMs = replyNumber(flat[i + 6] ?? null) ?? 0
     const retryOn = parseRetryOn(replyString(flat[i + 7] ?? null) ?? "system")
+    const traceparent = replyString(flat[i + 8] ?? null) || undefined
     if (jobId === undefined || executionId === undefined || attempt === undefined || payload === undefined || userId === undefined) {
       return undefined
     }
-    jobs.push({ jobId, executionId, attempt, userId, payload, maxAttempts, backoffMs, retryOn })
+    jobs.push({ jobId, executionId, attempt, userId, payload, maxAttempts, backoffMs, retryOn, traceparent })
   }
   const invalid: Array<InvalidEntry> = []
   for (let i = 0; i + 1 < bad.length; i += 2) {
