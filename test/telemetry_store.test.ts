@@ -21,6 +21,7 @@ describe("TelemetryMaintenance", () => {
       const fake = TelemetryStore.of({
         insert: () => Effect.die("unused"), insertEncoded: () => Effect.die("unused"),
         ensurePartitions: () => Effect.die("unused"), partitions: Effect.succeed([]), refreshAggregates: Effect.succeed(0),
+        lineage: () => Effect.die("unused"),
         maintain: (at) => Effect.sync(() => {
           months.push(new Date(at).toISOString())
           // What the real store does (tested above on both databases): this month and the next two.

@@ -12,10 +12,11 @@
  * - The insert marks the (domain, hour) buckets it touched in telemetry_dirty_hours, in the same
  *   statement; `refreshAggregates` takes the marks and recomputes exactly those hours (idempotent upsert).
  */
-import { Clock, Config, Context, Effect, Layer, Metric } from "effect"
+import { Clock, Config, Context, Effect, Layer, Metric, type Option } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
 import { decodeTelemetryObject } from "../contracts/Telemetry.js"
 import { parseJsonObject } from "../contracts/JsonObject.js"
+import { lineage, type LineageNode } from "./Lineage.js"
 import { createPartitionDdl, isExpired, type Month, monthOf, monthOfPartition, monthStart, partitionName } from "./months.js"
 
 export const telemetryInvalid = Metric.counter("telemetry_events_invalid_total", {
@@ -123,6 +124,8 @@ export class TelemetryStore extends Context.Service<TelemetryStore, {
   readonly refreshAggregates: Effect.Effect<number, SqlError.SqlError>
   /** Ensures partitions, refreshes aggregates, drops expired partitions and aggregates, refreshes the summary. */
   readonly maintain: (at: number) => Effect.Effect<MaintenanceResult, SqlError.SqlError>
+  /** The tree of jobs `jobId` heads (through parent_job_id) with each one's latest status; None if unknown. */
+  readonly lineage: (jobId: string) => Effect.Effect<Option.Option<LineageNode>, SqlError.SqlError>
 }>()("jobs/TelemetryStore") {}
 
 export const makeStore = (settings: TelemetryStoreSettings) =>
@@ -304,7 +307,9 @@ export const makeStore = (settings: TelemetryStoreSettings) =>
         return { created, dropped, hoursRefreshed, aggregatesPruned: pruned[0]?.n ?? 0 }
       }).pipe(Effect.annotateLogs({ module: "TelemetryStore" }))
 
-    return TelemetryStore.of({ insert, insertEncoded, ensurePartitions, partitions, refreshAggregates, maintain })
+    return TelemetryStore.of({
+      insert, insertEncoded, ensurePartitions, partitions, refreshAggregates, maintain, lineage: (jobId) => lineage(sql, jobId)
+    })
   })
 
 export const layerWith = (settings: TelemetryStoreSettings): Layer.Layer<TelemetryStore, never, SqlClient.SqlClient> =>

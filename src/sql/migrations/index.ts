@@ -9,9 +9,11 @@ import { Migrator } from "effect/sql"
 import foundation from "./0001_foundation.js"
 import jobsTasks from "./0002_jobs_tasks.js"
 import telemetry from "./0003_telemetry.js"
+import telemetryLineage from "./0004_telemetry_lineage.js"
 
 export const migrations = Migrator.fromRecord({
   "0001_foundation": foundation,
   "0002_jobs_tasks": jobsTasks,
-  "0003_telemetry": telemetry
+  "0003_telemetry": telemetry,
+  "0004_telemetry_lineage": telemetryLineage
 })
