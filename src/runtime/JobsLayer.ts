@@ -4,6 +4,7 @@
  * it at its entry; `jobsLayerConfig` reads the same environment as the CLI.
  */
 import { Layer } from "effect"
+import * as Traces from "../telemetry/Traces.js"
 import type { JobSpec } from "./JobDefinition.js"
 import { MetricsEmitter } from "./MetricsEmitter.js"
 import { Producer } from "./Producer.js"
@@ -22,9 +23,12 @@ export interface JobsLayerOptions {
 const withServices = <E, E2>(runtime: Layer.Layer<RuntimeServices, E>, results: Layer.Layer<ResultStore, E2>, options: JobsLayerOptions) =>
   Layer.mergeAll(Producer.layerWithJobs(options.jobs ?? []), results, MetricsEmitter.layer).pipe(Layer.provideMerge(runtime))
 
-/** From the environment: `REDIS_URL` (unset: the in-memory twin), `JOBS_*`, `RESULT_STORE_*`, `EVENTS__*`. */
+/**
+ * From the environment: `REDIS_URL` (unset: the in-memory twin), `JOBS_*`, `RESULT_STORE_*`, `EVENTS__*`,
+ * and `OTEL_EXPORTER_OTLP_ENDPOINT` (unset: no trace export; see telemetry/Traces.ts).
+ */
 export const jobsLayerConfig = (options: JobsLayerOptions = {}) =>
-  withServices(runtimeLayer(RedisClient.layerConfig, RuntimeConfig.layer), ResultStore.layerConfig, options)
+  Layer.merge(withServices(runtimeLayer(RedisClient.layerConfig, RuntimeConfig.layer), ResultStore.layerConfig, options), Traces.layerConfig)
 
 /**
  * Everything in memory: the Redis twin (which runs the same Lua scripts as a server) and an
