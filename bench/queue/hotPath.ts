@@ -3,7 +3,8 @@
  * a stand-in RedisClient that answers every script at once (claims hand out jobs until N,
  * fenced writes succeed). What it measures is the JavaScript and Effect work per job, the
  * part of worker CPU that the side-by-side run cannot separate from the network.
- * Run: npx tsx bench/queue/hotPath.ts   (HOT_N jobs, HOT_C concurrency, HOT_P progress updates, HOT_L lanes)
+ * Run: npx tsx bench/queue/hotPath.ts   (HOT_N jobs, HOT_C concurrency, HOT_P progress updates, HOT_L lanes;
+ * HOT_T=0 runs without telemetry, else with a worker's default: the durable log on the final change)
  */
 import { Deferred, Effect, Layer, Metric, Queue } from "effect"
 import { defineJob } from "../../src/runtime/JobDefinition.js"
@@ -12,6 +13,7 @@ import { RedisClient } from "../../src/runtime/RedisClient.js"
 import { RuntimeConfig } from "../../src/runtime/RuntimeConfig.js"
 import { runtimeLayer } from "../../src/runtime/RuntimeLayer.js"
 import { startWorker } from "../../src/runtime/Worker.js"
+import { WorkerTelemetry } from "../../src/runtime/worker/telemetry.js"
 import { jobMetrics } from "../../src/runtime/WorkerMetrics.js"
 import type { RedisReply } from "../../src/runtime/redis/RedisReply.js"
 import { Schema } from "effect"
@@ -28,7 +30,7 @@ const standIn = Layer.sync(RedisClient, () => {
   const claim = (max: number): ReadonlyArray<RedisReply> => {
     const flat: Array<RedisReply> = []
     for (let i = 0; i < max && issued < jobs; i++, issued++) {
-      flat.push(`job-${issued}`, `w/${issued}`, 1, 1, `{"t":0}`, 3, 1000, "system", "")
+      flat.push(`job-${issued}`, `w/${issued}`, 1, 1, `{"t":0}`, 3, 1000, "system", "", `corr-${issued}`, "")
     }
     return [flat, []]
   }
@@ -87,8 +89,12 @@ const program = Effect.gen(function*() {
   const seconds = (performance.now() - start) / 1000
   global.gc?.()
   const memory = process.memoryUsage()
-  console.log(`${jobs} jobs, C=${concurrency}, P=${progress}: ${((used.user + used.system) / jobs).toFixed(1)} µs CPU per job, ${(jobs / seconds).toFixed(0)} jobs/s, heap ${(memory.heapUsed / 2 ** 20).toFixed(0)} MB, RSS ${(memory.rss / 2 ** 20).toFixed(0)} MB`)
-}).pipe(Effect.scoped, Effect.provide(runtimeLayer(standIn, RuntimeConfig.layerWith({}))))
+  console.log(`${jobs} jobs, C=${concurrency}, P=${progress}, telemetry ${process.env["HOT_T"] === "0" ? "off" : "durable"}: ${((used.user + used.system) / jobs).toFixed(1)} µs CPU per job, ${(jobs / seconds).toFixed(0)} jobs/s, heap ${(memory.heapUsed / 2 ** 20).toFixed(0)} MB, RSS ${(memory.rss / 2 ** 20).toFixed(0)} MB`)
+}).pipe(
+  Effect.scoped,
+  Effect.provide(process.env["HOT_T"] === "0" ? Layer.empty : WorkerTelemetry.layerDurable),
+  Effect.provide(runtimeLayer(standIn, RuntimeConfig.layerWith({})))
+)
 
 Effect.runPromise(program).then(() => process.exit(0), (error: unknown) => {
   console.error(error)

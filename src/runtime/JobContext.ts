@@ -6,6 +6,7 @@
  */
 import { Context, Deferred, Effect, Layer, type Schema } from "effect"
 import type { ErrorKind, JobDomain } from "../contracts/JobDomain.js"
+import type { TelemetryMetrics } from "../contracts/Telemetry.js"
 import type { UserId } from "../contracts/UserId.js"
 import {
   type EventIdentity,
@@ -29,6 +30,18 @@ export interface JobInfo {
   readonly executionId: string
   readonly attempt: number
   readonly maxAttempts: number
+  /** The correlation id given or generated at enqueue: jobs this job enqueues (Producer) inherit it. */
+  readonly correlationId?: string
+  /** The running job that enqueued this one, if any. */
+  readonly parentJobId?: string
+}
+
+/**
+ * Where a final change picks up its attempt's telemetry lines (see worker/telemetry.ts); the
+ * worker passes its entry for the job, so a job costs no extra object for it.
+ */
+export interface TelemetryCarrier {
+  telemetry: string | undefined
 }
 
 type Publish = Effect.Effect<void, LeaseLost | RedisError>
@@ -63,6 +76,14 @@ export interface JobContextService {
   readonly publishDeadLetter: (kind: ErrorKind, message: string, code?: string) => Publish
   /** Gives the job back to the queue unfinished (worker shutting down); the attempt is not counted. */
   readonly release: (message: string) => Publish
+  /**
+   * Business metrics of this attempt for its telemetry (seed 004: total/valid/error/warning rows,
+   * payload_bytes when the job read its input elsewhere); later calls add to and override earlier ones.
+   * They go out with the attempt's end event, not in the job's result.
+   */
+  readonly reportMetrics: (metrics: TelemetryMetrics) => Effect.Effect<void>
+  /** What reportMetrics collected so far (the worker reads it when the attempt ends). */
+  readonly reportedMetrics: () => TelemetryMetrics
 }
 
 /** Progress changes a job may have on their way before publishProgress waits for the oldest. */
@@ -77,9 +98,10 @@ const maxProgressAhead = 16
  * fenced; a refused progress surfaces as LeaseLost from a later publish (at the latest the final
  * change, which is itself refused then). Final changes wait for their own result.
  */
-export const makeJobContext = (post: PostChange, info: JobInfo): JobContextService => {
+export const makeJobContext = (post: PostChange, info: JobInfo, carrier?: TelemetryCarrier): JobContextService => {
   const id: EventIdentity = { domain: info.domain, job_id: info.jobId, user_id: info.userId }
   let progress = 0
+  let metrics: TelemetryMetrics = {}
   /** Progress changes posted and not yet checked, oldest first. */
   const ahead: Array<Deferred.Deferred<boolean, RedisError>> = []
 
@@ -92,8 +114,15 @@ export const makeJobContext = (post: PostChange, info: JobInfo): JobContextServi
   const check = (applied: Deferred.Deferred<boolean, RedisError>): Publish =>
     Effect.flatMap(Deferred.await(applied), (ok) => ok ? Effect.void : lost)
 
-  const postChange = (kind: ChangeKind, json: string, fields: ReadonlyArray<string>, runAt?: number) =>
-    post({ kind, jobId: info.jobId, executionId: info.executionId, event: json, fields, ...(runAt === undefined ? {} : { runAt }) })
+  const postChange = (kind: ChangeKind, json: string, fields: ReadonlyArray<string>, runAt?: number) => {
+    // A final change takes the attempt's telemetry with it (once: a retried call re-sends the same change).
+    const telemetry = kind === "update" ? undefined : carrier?.telemetry
+    if (telemetry !== undefined && carrier !== undefined) carrier.telemetry = undefined
+    return post({
+      kind, jobId: info.jobId, executionId: info.executionId, event: json, fields,
+      ...(runAt === undefined ? {} : { runAt }), ...(telemetry === undefined ? {} : { telemetry })
+    })
+  }
 
   const change = (kind: ChangeKind, event: JobEventV1, fields: ReadonlyArray<string>, runAt?: number): Publish =>
     withEventJson(event, (json) => check(postChange(kind, json, fields, runAt)))
@@ -125,7 +154,11 @@ export const makeJobContext = (post: PostChange, info: JobInfo): JobContextServi
       ], runAt),
     publishDeadLetter: (kind, message, code) => change("dead", makeFailedEvent(id, kind, message), failedFields(kind, message, code)),
     release: (message) =>
-      change("release", makeProgressEvent(id, progress, message), ["status", "queued", "execution_id", "", "message", message])
+      change("release", makeProgressEvent(id, progress, message), ["status", "queued", "execution_id", "", "message", message]),
+    reportMetrics: (reported) => Effect.sync(() => {
+      metrics = { ...metrics, ...reported }
+    }),
+    reportedMetrics: () => metrics
   }
 }
 

@@ -53,6 +53,13 @@ export interface EnqueueRequest {
    * span the enqueue runs in, if any.
    */
   readonly traceparent?: string
+  /**
+   * Ties this job's telemetry to others' (1-200 characters, no control characters). Default: the
+   * running job's when enqueued from inside one (Producer), else a new UUID.
+   */
+  readonly correlationId?: string
+  /** The running job that enqueues this one (Producer sets it from JobContext); shown in lineage. */
+  readonly parentJobId?: string
 }
 
 export interface Enqueued {
@@ -83,6 +90,7 @@ export interface QueueCounts {
 }
 
 const jobIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/
+const correlationIdPattern = /^\P{Cc}{1,200}$/u
 
 const unexpected = RedisError.unexpectedReply
 
@@ -163,9 +171,16 @@ export class JobQueue extends Context.Service<JobQueue, {
       if (request.traceparent !== undefined && parseTraceParent(request.traceparent) === undefined) {
         return yield* new EnqueueError({ jobId, message: `invalid traceparent "${request.traceparent}": expected 00-<32 hex>-<16 hex>-<2 hex>` })
       }
+      const correlationId = request.correlationId ?? randomUUID()
+      if (!correlationIdPattern.test(correlationId)) {
+        return yield* new EnqueueError({ jobId, message: `invalid correlation id "${correlationId.slice(0, 64)}": use 1-200 characters, no control characters` })
+      }
+      if (request.parentJobId !== undefined && !jobIdPattern.test(request.parentJobId)) {
+        return yield* new EnqueueError({ jobId, message: `invalid parent job id "${request.parentJobId.slice(0, 64)}"` })
+      }
       return [
         jobId, String(request.userId), payload, String(Math.floor(runAt)), String(maxAttempts),
-        String(Math.floor(backoffMs)), retryOn.join(","), request.traceparent ?? traceparent
+        String(Math.floor(backoffMs)), retryOn.join(","), request.traceparent ?? traceparent, correlationId, request.parentJobId ?? ""
       ] as const
     })
 

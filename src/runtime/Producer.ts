@@ -3,11 +3,12 @@
  * retry them. A payload is checked against the job's schema before anything is written, so a
  * bad one is refused at the call with the field named instead of failing later in a worker.
  */
-import { Context, Duration, Effect, Layer } from "effect"
+import { Context, Duration, Effect, Layer, Option } from "effect"
 import { ContractError } from "../contracts/ContractError.js"
 import { isJobDomain, type JobDomain } from "../contracts/JobDomain.js"
 import { cancelJob, type CancelResult, type JobNotFound, jobNotFound } from "./Cancellation.js"
 import { type RequeueRefused, retryJob } from "./DeadLetter.js"
+import { JobContext } from "./JobContext.js"
 import type { JobDefinition, JobSpec } from "./JobDefinition.js"
 import type { JobOutcome, OutcomeTimeout } from "./JobOutcome.js"
 import { type Enqueued, type EnqueueError, type EnqueueRequest, JobQueue } from "./JobQueue.js"
@@ -46,9 +47,20 @@ const checkDomain = (domain: string) =>
       message: `"${domain}" is not a domain name: use a lower-case letter, then up to 31 lower-case letters, digits or _`
     }))
 
-const toRequest = (options: EnqueueOptions, payload: unknown, now: number): Omit<EnqueueRequest, "domain"> => {
+/** Lineage defaults of a job enqueued from inside a running job: its correlation id, and it as the parent. */
+interface Inherited {
+  readonly correlationId?: string
+  readonly parentJobId?: string
+}
+
+const inheritedFrom = (running: Option.Option<JobContext["Service"]>): Inherited =>
+  Option.isNone(running)
+    ? {}
+    : { parentJobId: running.value.info.jobId, ...(running.value.info.correlationId === undefined ? {} : { correlationId: running.value.info.correlationId }) }
+
+const toRequest = (options: EnqueueOptions, payload: unknown, now: number, inherited: Inherited): Omit<EnqueueRequest, "domain"> => {
   const { delayMs, ...rest } = options
-  return delayMs === undefined ? { ...rest, payload } : { ...rest, payload, runAt: now + delayMs }
+  return delayMs === undefined ? { ...inherited, ...rest, payload } : { ...inherited, ...rest, payload, runAt: now + delayMs }
 }
 
 const one = (results: ReadonlyArray<Enqueued>) =>
@@ -69,7 +81,9 @@ const makeProducer = (jobs: ReadonlyArray<JobSpec>) =>
         const checked = yield* checkDomain(domain)
         const payloads = yield* Effect.forEach(items, ([, payload]) => payload)
         const now = Date.now()
-        return yield* queue.enqueueBulk(checked, items.map(([options], i) => toRequest(options, payloads[i], now)))
+        // Enqueued by a running job (its JobContext is in the fiber's context): the child inherits its lineage.
+        const inherited = inheritedFrom(yield* Effect.serviceOption(JobContext))
+        return yield* queue.enqueueBulk(checked, items.map(([options], i) => toRequest(options, payloads[i], now, inherited)))
       })
 
     return Producer.of({

@@ -14,6 +14,8 @@ export interface RuntimeSettings {
   readonly defaultMaxAttempts: number
   /** First retry delay; later ones double, with jitter. */
   readonly defaultBackoffMs: number
+  /** Approximate length kept in each domain's telemetry log `{domain}:telemetry:log` (the projector drains it). */
+  readonly telemetryLogMaxLen: number
 }
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
@@ -28,7 +30,8 @@ export const runtimeSettingsConfig: Config.Config<RuntimeSettings> = Config.all(
   retentionMs: Config.schema(NonNegativeInt, "JOBS_RETENTION_MS").pipe(Config.withDefault(7 * 24 * 3600 * 1000)),
   maxPayloadBytes: positiveInt("JOBS_MAX_PAYLOAD_BYTES", 1024 * 1024),
   defaultMaxAttempts: positiveInt("JOBS_MAX_ATTEMPTS", 3),
-  defaultBackoffMs: positiveInt("JOBS_BACKOFF_MS", 1_000)
+  defaultBackoffMs: positiveInt("JOBS_BACKOFF_MS", 1_000),
+  telemetryLogMaxLen: positiveInt("TELEMETRY_LOG_MAXLEN", 1_000_000)
 })
 
 export const defaultRuntimeSettings: RuntimeSettings = {
@@ -37,7 +40,8 @@ export const defaultRuntimeSettings: RuntimeSettings = {
   retentionMs: 7 * 24 * 3600 * 1000,
   maxPayloadBytes: 1024 * 1024,
   defaultMaxAttempts: 3,
-  defaultBackoffMs: 1_000
+  defaultBackoffMs: 1_000,
+  telemetryLogMaxLen: 1_000_000
 }
 
 export class RuntimeConfig extends Context.Service<RuntimeConfig, RuntimeSettings>()("jobs/RuntimeConfig") {

@@ -7,7 +7,7 @@
  */
 import { hostname } from "node:os"
 import { randomUUID } from "node:crypto"
-import { Cause, Deferred, Duration, Effect, Exit, Fiber, FiberSet, Metric, Queue, Result, Schema, Scope } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, FiberSet, Metric, Option, Queue, Result, Schema, Scope } from "effect"
 import { jobKey } from "../contracts/Keys.js"
 import { JobContext, type JobContextService, makeJobContext } from "./JobContext.js"
 import type { JobDefinition, JobFailure, JobResult } from "./JobDefinition.js"
@@ -21,6 +21,7 @@ import { listenForCancels } from "./Cancellation.js"
 import { runLeaseLoops, type StopReason } from "./LeaseKeeper.js"
 import { describeCause, type FailingLoop, makeSupervisor, type Supervisor } from "./Supervised.js"
 import { makeAttemptTracing } from "./worker/tracing.js"
+import { type AttemptEnd, type AttemptTelemetry, makeAttemptTelemetry, WorkerTelemetry } from "./worker/telemetry.js"
 import type { LeaseLost } from "./JobErrors.js"
 import type { RedisError } from "./redis/RedisError.js"
 
@@ -62,6 +63,10 @@ interface RunningJob {
   reason: StopReason | undefined
   /** Its concurrency slot was given back (as its final change was sent, so the next claim can ride along). */
   slotFreed: boolean
+  /** This attempt's telemetry, from its start (see worker/telemetry.ts). */
+  attemptTelemetry: AttemptTelemetry | undefined
+  /** The telemetry lines its final change carries (JobContext's TelemetryCarrier). */
+  telemetry: string | undefined
 }
 
 export interface WorkerHandle {
@@ -117,6 +122,19 @@ export const startWorker = <P, R>(
     const decodePayload = makePayloadDecoder(definition.payload)
     // Decided once: with no tracer configured, attempts run without spans (see worker/tracing.ts).
     const traceAttempt = yield* makeAttemptTracing(domain)
+    // Without a WorkerTelemetry in context the worker emits no telemetry (and pays nothing for it).
+    const telemetryService = yield* Effect.serviceOption(WorkerTelemetry)
+    const telemetry = Option.isSome(telemetryService) ? makeAttemptTelemetry(domain, telemetryService.value) : undefined
+    // Sets the end event's lines on the entry before `publish` posts the final change carrying them,
+    // then hands the event to the emitters once the change applied.
+    const ended = <E>(
+      entry: RunningJob, ctx: JobContextService, how: AttemptEnd, detail: { readonly error?: string; readonly retryCount?: number },
+      publish: Effect.Effect<void, E>
+    ): Effect.Effect<void, E> => {
+      if (telemetry === undefined || entry.attemptTelemetry === undefined) return publish
+      const event = telemetry.end(entry.attemptTelemetry, how, detail, ctx.reportedMetrics(), entry)
+      return event === undefined ? publish : Effect.andThen(publish, telemetry.emit(event))
+    }
     const running = new Map<string, RunningJob>()
     const supervisor = yield* makeSupervisor({ domain, worker: workerId })
     const log = (message: string, fields: Record<string, unknown> = {}) =>
@@ -150,17 +168,17 @@ export const startWorker = <P, R>(
       // the batcher takes its next call, so that claim goes out with this job's final change.
       freeSlot(entry)
       if (Exit.isSuccess(exit)) {
-        yield* ctx.publishCompleted(exit.value)
+        yield* ended(entry, ctx, "completed", {}, ctx.publishCompleted(exit.value))
         yield* Metric.update(jobMetrics.completed, 1)
         return
       }
       const cause = exit.cause
       if (Cause.hasInterruptsOnly(cause)) {
         if (reason === "shutdown") {
-          yield* ctx.release("returned to queue: worker shutting down")
+          yield* ended(entry, ctx, "released", {}, ctx.release("returned to queue: worker shutting down"))
           yield* log("job handed back on shutdown", { job_id: job.jobId })
         } else if (reason === "cancelled") {
-          yield* ctx.publishFailed("user", "cancelled by request")
+          yield* ended(entry, ctx, "failed", { error: "cancelled by request" }, ctx.publishFailed("user", "cancelled by request"))
           yield* Metric.update(jobMetrics.failed, 1)
         } else if (reason === "lease-lost") {
           yield* Effect.logWarning("job dropped: its lease was lost (expired, taken over or its record removed); nothing more is written for it")
@@ -178,18 +196,19 @@ export const startWorker = <P, R>(
       const code = failure._tag === "Some" && failure.value._tag === "JobUserError" ? failure.value.code : undefined
       yield* Metric.update(jobMetrics.failed, 1)
       if (!job.retryOn.includes(kind)) {
-        yield* ctx.publishFailed(kind, message, code)
+        yield* ended(entry, ctx, "failed", { error: message }, ctx.publishFailed(kind, message, code))
       } else if (job.attempt < job.maxAttempts) {
         const runAt = nextRetryAt(Date.now(), job.attempt, job.backoffMs)
         yield* Metric.update(jobMetrics.retried, 1)
-        yield* ctx.publishRetry(
+        yield* ended(entry, ctx, "retrying", { retryCount: job.attempt }, ctx.publishRetry(
           `retrying after ${kind} error (attempt ${job.attempt} of ${job.maxAttempts} failed): ${message}`,
           message,
           runAt
-        )
+        ))
       } else {
         yield* Metric.update(jobMetrics.deadLettered, 1)
-        yield* ctx.publishDeadLetter(kind, job.maxAttempts > 1 ? `${message} (after ${job.maxAttempts} attempts)` : message, code)
+        const final = job.maxAttempts > 1 ? `${message} (after ${job.maxAttempts} attempts)` : message
+        yield* ended(entry, ctx, "failed", { error: final }, ctx.publishDeadLetter(kind, final, code))
       }
       yield* Effect.logWarning(`job failed: ${message}`).pipe(Effect.annotateLogs({ domain, job_id: job.jobId, attempt: job.attempt }))
     })
@@ -204,8 +223,14 @@ export const startWorker = <P, R>(
       // The started event was emitted by the claim itself (see queue/ChangeBatcher.ts), which sets
       // aside a record whose user_id is not a 64-bit integer, so every claimed job has an exact one.
       const payload = decodePayload(job.payload)
+      if (telemetry !== undefined) {
+        const start = telemetry.start(job, payload._tag === "Success" ? payload.success : undefined, Date.now())
+        entry.attemptTelemetry = start.attempt
+        yield* telemetry.emit(start.event)
+      }
       if (payload._tag === "Failure") {
-        yield* ctx.publishFailed("user", `invalid payload: ${payload.failure.replace(/\s*\n\s*/g, " ")}`)
+        const invalid = `invalid payload: ${payload.failure.replace(/\s*\n\s*/g, " ")}`
+        yield* ended(entry, ctx, "failed", { error: invalid }, ctx.publishFailed("user", invalid))
         yield* Metric.update(jobMetrics.failed, 1)
         return
       }
@@ -231,8 +256,10 @@ export const startWorker = <P, R>(
           const runAttempt = (post: PostChange) => {
             const ctx = makeJobContext(post, {
               domain, jobId: job.jobId, userId: job.userId, queue: domain,
-              executionId: job.executionId, attempt: job.attempt, maxAttempts: job.maxAttempts
-            })
+              executionId: job.executionId, attempt: job.attempt, maxAttempts: job.maxAttempts,
+              ...(job.correlationId === undefined ? {} : { correlationId: job.correlationId }),
+              ...(job.parentJobId === undefined ? {} : { parentJobId: job.parentJobId })
+            }, entry)
             return attempt(job, entry, ctx, (payload) => Effect.exit(restore(definition.run(payload).pipe(Effect.provideService(JobContext, ctx)))))
           }
           const started = Date.now()
@@ -299,7 +326,9 @@ export const startWorker = <P, R>(
       if (unused > 0) yield* Queue.offerAll(lane.slots, Array.from({ length: unused }, () => true as const))
       lane.held = claimed.jobs.length
       for (const job of claimed.jobs) {
-        const entry: RunningJob = { executionId: job.executionId, lane, fiber: undefined, reason: undefined, slotFreed: false }
+        const entry: RunningJob = {
+          executionId: job.executionId, lane, fiber: undefined, reason: undefined, slotFreed: false, attemptTelemetry: undefined, telemetry: undefined
+        }
         running.set(job.jobId, entry)
         entry.fiber = yield* FiberSet.run(jobs, runJob(job, entry))
         lane.held--

@@ -103,10 +103,16 @@ const EmitterList = Schema.String.check(Schema.isPattern(/^\s*(log|redis|http|po
   message: `Expected a comma-separated list of ${kinds.join(", ")}`
 }))
 
-export const emittersConfig: Config.Config<ReadonlyArray<Kind>> = Config.schema(EmitterList, "TELEMETRY_EMITTERS").pipe(
-  Config.withDefault("log"),
-  Config.map((text) => [...new Set(text.split(",").map((part) => part.trim()).filter(isKind))])
-)
+export type EmitterKind = Kind
+
+/** TELEMETRY_EMITTERS as a list of emitter names, `fallback` when unset (workers default to "redis"). */
+export const emitterNamesConfig = (fallback: string): Config.Config<ReadonlyArray<Kind>> =>
+  Config.schema(EmitterList, "TELEMETRY_EMITTERS").pipe(
+    Config.withDefault(fallback),
+    Config.map((text) => [...new Set(text.split(",").map((part) => part.trim()).filter(isKind))])
+  )
+
+export const emittersConfig: Config.Config<ReadonlyArray<Kind>> = emitterNamesConfig("log")
 
 /** The emitters TELEMETRY_EMITTERS names, fanned out; the postgres one stores through TelemetryStore.layer. */
 export const layerConfig: Layer.Layer<TelemetryEmitter, Config.ConfigError, RedisClient | SqlClient.SqlClient> = Layer.unwrap(

@@ -51,6 +51,14 @@ export const catalogJob = defineJob({
       const report = yield* validateCatalog({ ...target, csv: text }, onProgress).pipe(
         Effect.catchTag("CatalogError", (error) => Effect.fail(userError(error)))
       )
+      // Seed 004's row metrics go out with the attempt's telemetry (the worker adds latency).
+      yield* ctx.reportMetrics({
+        total_rows: report.total_rows,
+        valid_rows: report.valid_rows,
+        error_rows: report.error_rows,
+        warning_rows: report.warning_rows,
+        payload_bytes: report.payload_bytes
+      })
       const issues = yield* storeOutput("issues CSV", issuesCsvBytes(report))
       // Latency covers reading, validating and the issues file: everything up to the result itself.
       const latencyMs = (yield* Clock.currentTimeMillis) - startedAt

@@ -12,8 +12,13 @@
   ARGV[5] updated_at (ISO 8601)   ARGV[6] lease ms   ARGV[7] retention ms of finished records (0 = keep)
   ARGV[8] number of claims c, then c pairs: worker id, max jobs
   then one JSON array of the changes, each an array of strings: kind, job id, execution id,
-  event JSON, run_at ms, then field/value pairs (one argument for the batch: a worker pays per
-  argument it encodes, and cjson decodes the lot in C)
+  event JSON, run_at ms, telemetry, then field/value pairs (one argument for the batch: a worker
+  pays per argument it encodes, and cjson decodes the lot in C)
+  then the approximate length kept in the telemetry log `{domain}:telemetry:log`, then t telemetry
+  texts: encoded telemetry envelopes (seed 004), one per line
+    telemetry  "" or k: the k-th telemetry text, appended line by line to the telemetry log when the
+               change applies (the durable telemetry costs the worker no round trip; passed as its own
+               argument, it is neither escaped into nor decoded from the changes' JSON)
     kind  update     a non-final change (progress); sets the fields
           completed  the job is done; its record expires after the retention time
           failed     the job failed for good; its record expires after the retention time
@@ -37,6 +42,8 @@
 local prefix, domain, channel, maxlen, updated_at = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local lease, retention = tonumber(ARGV[6]), tonumber(ARGV[7])
 local claims = tonumber(ARGV[8])
+-- Named as telemetryLogKey (src/telemetry/TelemetryEmitter.ts) names it.
+local telemetry_log, telemetry_maxlen = domain .. ':telemetry:log', ARGV[10 + claims * 2]
 -- The server's clock is read only by a call that needs it (claims, dead letters), not by progress alone.
 local now
 local function clock()
@@ -76,14 +83,14 @@ for _, change in ipairs(cjson.decode(ARGV[9 + claims * 2])) do
     if kind == 'release' then
       redis.call('HINCRBY', key, 'attempt', -1)
     end
-    if #change > 5 then
+    if #change > 6 then
       local fields = writes[key]
       if not fields then
         fields = { 'updated_at', updated_at }
         writes[key] = fields
         order[#order + 1] = key
       end
-      for f = 6, #change do
+      for f = 7, #change do
         fields[#fields + 1] = change[f]
       end
     end
@@ -102,6 +109,16 @@ for _, change in ipairs(cjson.decode(ARGV[9 + claims * 2])) do
       redis.call('PEXPIRE', key, retention)
     end
     emit(KEYS[6], maxlen, channel, event)
+    -- Telemetry never fails the call: a log key of the wrong type loses the telemetry, not the change.
+    if change[6] ~= '' then
+      for text in string.gmatch(ARGV[10 + claims * 2 + tonumber(change[6])], '[^\n]+') do
+        local written = redis.pcall('XADD', telemetry_log, 'MAXLEN', '~', telemetry_maxlen, '*', 'event', text)
+        if type(written) == 'table' and written.err then
+          report(telemetry_log, 'telemetry not written: ' .. written.err)
+          break
+        end
+      end
+    end
     applied[#applied + 1] = '1'
   end
 end

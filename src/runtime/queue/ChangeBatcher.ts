@@ -36,6 +36,11 @@ export interface JobChange {
   readonly fields: ReadonlyArray<string>
   /** retry only: when the next attempt may start, epoch ms. */
   readonly runAt?: number
+  /**
+   * Encoded telemetry envelopes, one per line, appended to `{domain}:telemetry:log` by the same
+   * script call when the change applies (a refused change writes none).
+   */
+  readonly telemetry?: string
 }
 
 export interface ClaimedJob {
@@ -50,6 +55,10 @@ export interface ClaimedJob {
   readonly retryOn: ReadonlyArray<ErrorKind>
   /** The producer's W3C trace context, when it enqueued inside a span (see worker/tracing.ts). */
   readonly traceparent: string | undefined
+  /** Given or generated at enqueue; undefined only for records written before correlation existed. */
+  readonly correlationId: string | undefined
+  /** The running job that enqueued this one. */
+  readonly parentJobId: string | undefined
 }
 
 export interface InvalidEntry {
@@ -93,7 +102,7 @@ const claimedUserId = (reply: RedisReply): UserId | undefined =>
   typeof reply === "string" ? parseUserId(reply) : typeof reply === "number" && Number.isSafeInteger(reply) ? BigInt(reply) : undefined
 
 /** Values per claimed job in the claim's reply (includes/claim.lua). */
-const claimedStride = 9
+const claimedStride = 11
 
 const parseClaimed = (reply: RedisReply): Claimed | undefined => {
   const parts = replyArray(reply)
@@ -112,10 +121,12 @@ const parseClaimed = (reply: RedisReply): Claimed | undefined => {
     const backoffMs = replyNumber(flat[i + 6] ?? null) ?? 0
     const retryOn = parseRetryOn(replyString(flat[i + 7] ?? null) ?? "system")
     const traceparent = replyString(flat[i + 8] ?? null) || undefined
+    const correlationId = replyString(flat[i + 9] ?? null) || undefined
+    const parentJobId = replyString(flat[i + 10] ?? null) || undefined
     if (jobId === undefined || executionId === undefined || attempt === undefined || payload === undefined || userId === undefined) {
       return undefined
     }
-    jobs.push({ jobId, executionId, attempt, userId, payload, maxAttempts, backoffMs, retryOn, traceparent })
+    jobs.push({ jobId, executionId, attempt, userId, payload, maxAttempts, backoffMs, retryOn, traceparent, correlationId, parentJobId })
   }
   const invalid: Array<InvalidEntry> = []
   for (let i = 0; i + 1 < bad.length; i += 2) {
@@ -137,9 +148,9 @@ const wellFormed = (text: string): string => text.replace(loneSurrogate, "\uFFFD
  * escape (lower case), so one scan of the result tells whether any text may need mending; the
  * scan also matches a literal backslash-u-d and an event's own escapes, which mending leaves be.
  */
-const encodeChange = (c: JobChange, text: (value: string) => string = String): string => {
-  const json = JSON.stringify([c.kind, c.jobId, text(c.executionId), c.event, String(c.runAt ?? 0), ...c.fields.map(text)])
-  return text === String && json.includes("\\ud") ? encodeChange(c, wellFormed) : json
+const encodeChange = (c: JobChange, telemetryRef: string, text: (value: string) => string = String): string => {
+  const json = JSON.stringify([c.kind, c.jobId, text(c.executionId), c.event, String(c.runAt ?? 0), telemetryRef, ...c.fields.map(text)])
+  return text === String && json.includes("\\ud") ? encodeChange(c, telemetryRef, wellFormed) : json
 }
 
 /** Starts the batcher of one domain over apply-6.lua; its sender runs until the scope closes. */
@@ -183,14 +194,17 @@ export const makeChangeBatcher = (domain: JobDomain, script: LuaScript): Effect.
       function*(batch: ReadonlyArray<Pending>) {
         const claims: Array<string> = []
         const changes: Array<string> = []
+        // Telemetry lines go as arguments of their own, referenced by number from their change:
+        // inside the changes' JSON they would be escaped here and decoded by cjson for nothing.
+        const telemetry: Array<string> = []
         for (const item of batch) {
           if (item._tag === "Claim") claims.push(item.workerId, String(item.max))
-          else changes.push(encodeChange(item.change))
+          else changes.push(encodeChange(item.change, item.change.telemetry === undefined ? "" : String(telemetry.push(item.change.telemetry))))
         }
         const updatedAt = formatTimestamp(yield* Clock.currentTimeMillis)
         const reply = yield* redis.eval(script, scriptKeys, [
           ...header, updatedAt, String(settings.leaseMs), String(settings.retentionMs), String(claims.length / 2),
-          ...claims, `[${changes.join(",")}]`
+          ...claims, `[${changes.join(",")}]`, String(settings.telemetryLogMaxLen), ...telemetry
         ])
         const parts = replyArray(reply)
         const applied = parts && replyString(parts[0] ?? null)

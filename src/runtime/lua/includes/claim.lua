@@ -42,8 +42,8 @@ end
 -- queued (cancelled while waiting, duplicates) are dropped. A record with an unknown status, and a queue key of the
 -- wrong type, are set aside and reported too. Needs now.lua, guard.lua, json.lua, emit.lua.
 --   keys: { wait, active, delayed, invalid, events log }
---   claimed: gets 9 values per job: job_id, execution_id, attempt, user_id, payload, max_attempts,
---            backoff_ms, retry_on, traceparent ('' when the record has none)
+--   claimed: gets 11 values per job: job_id, execution_id, attempt, user_id, payload, max_attempts,
+--            backoff_ms, retry_on, traceparent, correlation_id, parent_job_id ('' when the record has none)
 --   invalid: gets 2 values per entry: raw entry, reason
 -- A record whose user_id is missing or not a signed 64-bit integer is set aside like one without
 -- a payload, so every claimed job has its started event and an exact user_id.
@@ -78,7 +78,8 @@ local function claim_jobs(keys, prefix, max, lease, worker, updated_at, domain, 
     local key = prefix .. id
     local bad_id = not valid_utf8(id)
     -- One read for a good record; the key's type is looked up only to explain a bad one.
-    local fields = bad_id and {} or redis.pcall('HMGET', key, 'status', 'user_id', 'payload', 'max_attempts', 'backoff_ms', 'retry_on', 'attempt', 'traceparent')
+    local fields = bad_id and {} or redis.pcall('HMGET', key, 'status', 'user_id', 'payload', 'max_attempts', 'backoff_ms', 'retry_on', 'attempt', 'traceparent',
+      'correlation_id', 'parent_job_id')
     local kind = (fields.err or not fields[1]) and redis.call('TYPE', key).ok or 'hash'
     if bad_id then
       set_aside(id, 'job id is not valid UTF-8')
@@ -117,6 +118,8 @@ local function claim_jobs(keys, prefix, max, lease, worker, updated_at, domain, 
           claimed[#claimed + 1] = fields[5] or '0'
           claimed[#claimed + 1] = fields[6] or 'system'
           claimed[#claimed + 1] = fields[8] or ''
+          claimed[#claimed + 1] = fields[9] or ''
+          claimed[#claimed + 1] = fields[10] or ''
         end
       end
     end
