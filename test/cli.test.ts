@@ -87,6 +87,41 @@ describe("jobs CLI on a real redis-server", () => {
     expect(seen.at(-1)).toMatchObject({ type: "qr.job.completed.v1", job_id: jobId, user_id: 42, result_id: resultId })
   }, 90_000)
 
+  it("enqueue --correlation-id lands in the job record; a worker emits telemetry only when TELEMETRY_EMITTERS asks", async () => {
+    const redis = new IORedis(server.port, "127.0.0.1")
+    const runJob = async (correlation: string, workerEnv: Record<string, string>) => {
+      const enqueued = await runCli(["enqueue", "--domain", "qr", "--user-id", "7", "--payload", `{"text":"${correlation}"}`, "--correlation-id", correlation], env)
+      expect(enqueued.code).toBe(0)
+      const jobId = enqueued.stdout.trim()
+      expect(await redis.hget(`qr:job:${jobId}`, "correlation_id")).toBe(correlation)
+      const worker = startCli(["worker", "--domain", "qr"], { ...env, ...workerEnv })
+      try {
+        await waitFor(async () => (await redis.hget(`qr:job:${jobId}`, "status")) === "completed", 30_000, "the job to complete")
+      } finally {
+        expect(await worker.stop("SIGTERM")).toBe(0)
+      }
+      return jobId
+    }
+    try {
+      await redis.del("qr:telemetry:log")
+      // The default: no telemetry at all (the durable log costs worker CPU and Redis memory).
+      await runJob("order-1", { TELEMETRY_EMITTERS: "" })
+      expect(await redis.xlen("qr:telemetry:log")).toBe(0)
+      const jobId = await runJob("order-2", { TELEMETRY_EMITTERS: "redis" })
+      const entries = await redis.xrange("qr:telemetry:log", "-", "+")
+      const events = entries.map(([, fields]) => JSON.parse(fields[1] ?? "{}"))
+      expect(events.map((e) => [e.event_type, e.job_id, e.correlation_id])).toEqual([
+        ["job.started", jobId, "order-2"],
+        ["job.completed", jobId, "order-2"]
+      ])
+      const bad = await runCli(["enqueue", "--domain", "qr", "--user-id", "7", "--payload", `{"text":"x"}`, "--correlation-id", "a\u0007b"], env)
+      expect(bad.code).toBe(1)
+      expect(bad.stderr).toContain("invalid correlation id")
+    } finally {
+      await redis.quit()
+    }
+  }, 90_000)
+
   it("enqueues for a domain served elsewhere unchecked, with a note; a bad name, bad JSON and an unreachable Redis are one line", async () => {
     // Any well-formed name is a domain; one whose job lives in another project takes its payload as given.
     const elsewhere = await runCli(["enqueue", "--domain", "pdf", "--user-id", "1", "--payload", `{"pages":3}`], env)

@@ -6,6 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Schema, type Scope } from "effect"
+import { jobKey } from "../src/contracts/Keys.js"
 import { DashboardToken } from "../src/http/DashboardToken.js"
 import { startHttpServer } from "../src/http/HttpServer.js"
 import { defineJob } from "../src/runtime/JobDefinition.js"
@@ -84,6 +85,20 @@ const suite = (name: string, redis: Layer.Layer<RedisClient>) =>
         const elsewhere = yield* post(`${server.url}/api/jobs/pdf`, `{"user_id": 2, "payload": {"pages": 3}, "delay_ms": 60000}`)
         assert.strictEqual(elsewhere.status, 201)
         assert.strictEqual((yield* queue.counts("pdf")).delayed, 1)
+
+        // correlation_id lands in the job record (the worker's telemetry names it on every event);
+        // a malformed one is refused, and without one the queue generates one.
+        const client = yield* RedisClient
+        const correlated = yield* post(url, `{"user_id": 3, "payload": {"text": "c"}, "job_id": "c1", "correlation_id": "order-77"}`)
+        assert.strictEqual(correlated.status, 201)
+        assert.strictEqual(yield* client.send("HGET", jobKey("shout", "c1"), "correlation_id"), "order-77")
+        const badCorrelation = yield* post(url, `{"user_id": 3, "payload": {"text": "c"}, "correlation_id": "a\\u0000b"}`)
+        assert.strictEqual(badCorrelation.status, 400)
+        assert.match(JSON.parse(badCorrelation.body).error, /correlation id/)
+        const emptyCorrelation = yield* post(url, `{"user_id": 3, "payload": {"text": "c"}, "correlation_id": ""}`)
+        assert.strictEqual(emptyCorrelation.status, 400)
+        yield* post(url, `{"user_id": 3, "payload": {"text": "c"}, "job_id": "c2"}`)
+        assert.match(String(yield* client.send("HGET", jobKey("shout", "c2"), "correlation_id")), /^[0-9a-f-]{36}$/)
       })), 30_000)
   })
 

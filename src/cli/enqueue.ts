@@ -51,6 +51,10 @@ export const enqueueCommand = Command.make("enqueue", {
     Flag.withDescription("Error kinds that are retried: system, user, or user,system; empty for none (default: system)"),
     Flag.optional
   ),
+  correlationId: Flag.String("correlation-id").pipe(
+    Flag.withDescription("Correlation id every telemetry event of the job (and of jobs it enqueues) carries; 1-200 characters (default: a random UUID)"),
+    Flag.optional
+  ),
   every: Flag.Int("every").pipe(
     Flag.withDescription("Repeat: run every this many milliseconds (--job-id names the schedule)"),
     Flag.optional
@@ -73,6 +77,7 @@ export const enqueueCommand = Command.make("enqueue", {
       if (Option.isSome(flags.delay) || Option.isSome(flags.runAt)) {
         return yield* usage("--every/--cron cannot be combined with --delay/--run-at")
       }
+      if (Option.isSome(flags.correlationId)) return yield* usage("--correlation-id names one job's correlation, not a schedule's")
       if (job !== undefined) yield* job.validatePayload(payload)
       const name = Option.getOrElse(flags.jobId, () => randomUUID().slice(0, 8))
       yield* addSchedule(flags.domain, {
@@ -99,7 +104,8 @@ export const enqueueCommand = Command.make("enqueue", {
       ...(runAt === undefined ? {} : { runAt }),
       ...(Option.isSome(flags.maxAttempts) ? { maxAttempts: flags.maxAttempts.value } : {}),
       ...(Option.isSome(flags.backoffMs) ? { backoffMs: flags.backoffMs.value } : {}),
-      ...(Option.isSome(flags.retryOn) ? { retryOn: yield* parseRetryOn(flags.retryOn.value) } : {})
+      ...(Option.isSome(flags.retryOn) ? { retryOn: yield* parseRetryOn(flags.retryOn.value) } : {}),
+      ...(Option.isSome(flags.correlationId) ? { correlationId: flags.correlationId.value } : {})
     })
     yield* Console.log(result.jobId)
     if (!result.added) yield* Console.error(`job ${result.jobId} already existed; not added again`)

@@ -1,6 +1,7 @@
 /**
  * `worker --domain a [--domain b ...] | --all`: one process serves several domains, each with its
  * own worker (slots, lanes, claim loop), its scheduler, and one HTTP server covering all of them.
+ * Telemetry (seed 004's job.* events) only when TELEMETRY_EMITTERS names a destination.
  */
 import { Console, Effect, Metric, Option, Result, Scope } from "effect"
 import { Command, Flag } from "effect/cli"
@@ -8,6 +9,7 @@ import { findJob, registeredDomains } from "../domains/registry.js"
 import { startHttpServer } from "../http/HttpServer.js"
 import { runScheduler } from "../runtime/Schedules.js"
 import { droppedMetrics } from "../runtime/MetricsEmitter.js"
+import { WorkerTelemetry } from "../runtime/worker/telemetry.js"
 import { allowedHostFlag, repeatedDomainFlag, UsageError, withShownDefault } from "./flags.js"
 import { defaultConcurrency, type DomainPlan, parseSetting, planWorker } from "./workerPlan.js"
 
@@ -75,7 +77,10 @@ export const workerCommand = Command.make("worker", {
       })
     )
     return yield* Effect.never
-  }).pipe(Effect.scoped)).pipe(Command.withDescription("Run the workers of one or more domains until SIGINT/SIGTERM, then drain"))
+    // TELEMETRY_EMITTERS decides what the workers emit (unset: nothing; `redis` feeds the projector).
+  }).pipe(Effect.scoped, Effect.provide(WorkerTelemetry.layerConfig))).pipe(
+  Command.withDescription("Run the workers of one or more domains until SIGINT/SIGTERM, then drain")
+)
 
 type RegisteredJob = Effect.Success<ReturnType<typeof findJob>>
 

@@ -1,7 +1,8 @@
 /**
  * `POST /api/jobs/:domain`: enqueue by domain name over HTTP, for producers that are not
  * TypeScript. The body is `{ user_id, payload, job_id?, delay_ms?, run_at?, max_attempts?,
- * backoff_ms?, retry_on? }` (snake_case like the rest of the wire); `user_id` is read from its
+ * backoff_ms?, retry_on?, correlation_id? }` (snake_case like the rest of the wire); `correlation_id` names the
+ * job's correlation in its telemetry (generated when absent); `user_id` is read from its
  * digits, so every signed 64-bit id arrives exact. The payload is checked by the domain's schema
  * when this server knows the domain's job (the Producer's), and the token gate in front of every
  * `/api` route applies. 201 with `{ job_id, added: true }`, 200 with `added: false` when the id
@@ -26,7 +27,8 @@ const EnqueueBody = Schema.Struct({
   run_at: Schema.optionalKey(Schema.String),
   max_attempts: Schema.optionalKey(Schema.Int),
   backoff_ms: Schema.optionalKey(NonNegativeInt),
-  retry_on: Schema.optionalKey(Schema.Array(ErrorKind))
+  retry_on: Schema.optionalKey(Schema.Array(ErrorKind)),
+  correlation_id: Schema.optionalKey(Schema.String)
 })
 type EnqueueBody = typeof EnqueueBody.Type
 
@@ -61,7 +63,8 @@ const options = (body: EnqueueBody) => {
       ...(runAt === undefined ? {} : { runAt }),
       ...(body.max_attempts === undefined ? {} : { maxAttempts: body.max_attempts }),
       ...(body.backoff_ms === undefined ? {} : { backoffMs: body.backoff_ms }),
-      ...(body.retry_on === undefined ? {} : { retryOn: body.retry_on })
+      ...(body.retry_on === undefined ? {} : { retryOn: body.retry_on }),
+      ...(body.correlation_id === undefined ? {} : { correlationId: body.correlation_id })
     }
   }
 }

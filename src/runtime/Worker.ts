@@ -122,9 +122,12 @@ export const startWorker = <P, R>(
     const decodePayload = makePayloadDecoder(definition.payload)
     // Decided once: with no tracer configured, attempts run without spans (see worker/tracing.ts).
     const traceAttempt = yield* makeAttemptTracing(domain)
-    // Without a WorkerTelemetry in context the worker emits no telemetry (and pays nothing for it).
+    // Without a WorkerTelemetry in context, or with one that has nowhere to send, the worker emits
+    // no telemetry (and pays nothing for it).
     const telemetryService = yield* Effect.serviceOption(WorkerTelemetry)
-    const telemetry = Option.isSome(telemetryService) ? makeAttemptTelemetry(domain, telemetryService.value) : undefined
+    const telemetry = Option.isSome(telemetryService) && (telemetryService.value.durableLog || telemetryService.value.emitter !== undefined)
+      ? makeAttemptTelemetry(domain, telemetryService.value)
+      : undefined
     // Sets the end event's lines on the entry before `publish` posts the final change carrying them,
     // then hands the event to the emitters once the change applied.
     const ended = <E>(

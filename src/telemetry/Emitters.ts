@@ -99,13 +99,14 @@ const kinds = ["log", "redis", "http", "postgres"] as const
 type Kind = (typeof kinds)[number]
 const isKind = (name: string): name is Kind => kinds.some((kind) => kind === name)
 
-const EmitterList = Schema.String.check(Schema.isPattern(/^\s*(log|redis|http|postgres)(\s*,\s*(log|redis|http|postgres))*\s*$/u, {
-  message: `Expected a comma-separated list of ${kinds.join(", ")}`
+// "none" (or an empty value) names no emitter: a worker (whose default it is) then emits nothing.
+const EmitterList = Schema.String.check(Schema.isPattern(/^\s*(none|(log|redis|http|postgres)(\s*,\s*(log|redis|http|postgres))*)?\s*$/u, {
+  message: `Expected none or a comma-separated list of ${kinds.join(", ")}`
 }))
 
 export type EmitterKind = Kind
 
-/** TELEMETRY_EMITTERS as a list of emitter names, `fallback` when unset (workers default to "redis"). */
+/** TELEMETRY_EMITTERS as a list of emitter names, `fallback` when unset (workers default to "none": no emitter). */
 export const emitterNamesConfig = (fallback: string): Config.Config<ReadonlyArray<Kind>> =>
   Config.schema(EmitterList, "TELEMETRY_EMITTERS").pipe(
     Config.withDefault(fallback),

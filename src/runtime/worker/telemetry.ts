@@ -3,7 +3,7 @@
  * `job.failed` or `job.retrying` (with `retry_count`) when it ends, each with a fresh event_id, the
  * attempt's execution id, the job's correlation id and parent job, its context and its metrics.
  *
- * Two ways out, chosen by `TELEMETRY_EMITTERS` (a worker's default is `redis`):
+ * Two ways out, chosen by `TELEMETRY_EMITTERS` (unset or `none`: a worker emits nothing; see layerConfig):
  * - `redis`, the durable log `{domain}:telemetry:log` the projector reads: the attempt's events ride
  *   on its final change (JobChange.telemetry), appended by the same script call that applies it, so
  *   they cost no round trip and a refused change (lost lease) writes none;
@@ -45,12 +45,15 @@ export class WorkerTelemetry extends Context.Service<WorkerTelemetry, {
     Layer.effect(WorkerTelemetry, Effect.map(Effect.service(TelemetryEmitter), (emitter) => ({ emitter, durableLog: options.durableLog })))
 
   /**
-   * From `TELEMETRY_EMITTERS` (default `redis`): `redis` is the durable log, `log` and `http` are
-   * emitters. `postgres` is left to the projector, which stores the durable log: a worker does not
-   * hold a database connection per process for its telemetry.
+   * From `TELEMETRY_EMITTERS`: `redis` is the durable log, `log` and `http` are emitters. `postgres`
+   * is left to the projector, which stores the durable log: a worker does not hold a database
+   * connection per process for its telemetry. Unset (or `none`) turns a worker's telemetry off:
+   * the durable log costs ~6.5 µs of worker CPU per job (~20% of the hot path) and fills up to
+   * TELEMETRY_LOG_MAXLEN entries of Redis memory per domain even when no projector reads it, so a
+   * worker pays for it only when asked (src/telemetry/README.md, "Worker default").
    */
   static readonly layerConfig = Layer.unwrap(Effect.gen(function*() {
-    const names = yield* emitterNamesConfig("redis")
+    const names = yield* emitterNamesConfig("none")
     const durableLog = names.includes("redis")
     const layers: Array<Layer.Layer<TelemetryEmitter>> = []
     if (names.includes("log")) layers.push(layerLog)
