@@ -44,6 +44,7 @@ const requestFor = (operationId: string) => {
     case "jobs.complete": return Effect.map(startedJob, (id): Planned => ({ path: `/api/v1/jobs/${id}/complete`, body: `{"result_id":"r1","result_bytes":3}` }))
     case "jobs.fail": return Effect.map(startedJob, (id): Planned => ({ path: `/api/v1/jobs/${id}/fail`, body: `{"error":"walked off"}` }))
     case "jobs.history": return Effect.map(startedJob, (id): Planned => ({ path: `/api/v1/jobs/${id}/history` }))
+    case "jobs.lineage": return Effect.map(startedJob, (id): Planned => ({ path: `/api/v1/jobs/${id}/lineage` }))
     case "tasks.list": return Effect.succeed<Planned>({ path: "/api/v1/tasks?status=open&top_level=true&limit=5" })
     case "tasks.create": return Effect.succeed<Planned>({ path: "/api/v1/tasks", body: `{"title":"created","assignee_user_id":1002}` })
     case "tasks.get": return Effect.map(newTask(), (id): Planned => ({ path: `/api/v1/tasks/${id}` }))

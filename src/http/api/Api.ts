@@ -16,6 +16,7 @@ import {
   CompleteTaskBody,
   entityErrors,
   FailJobBody,
+  JobLineage,
   JobList,
   JobPage,
   JobRunList,
@@ -52,6 +53,7 @@ export class JobsGroup extends HttpApiGroup.make("jobs")
   .add(HttpApiEndpoint.post("complete", "/jobs/:id/complete", { ...common, payload: CompleteJobBody, success: Job }))
   .add(HttpApiEndpoint.post("fail", "/jobs/:id/fail", { ...common, payload: FailJobBody, success: Job }))
   .add(HttpApiEndpoint.get("history", "/jobs/:id/history", { ...common, success: JobRunList }))
+  .add(HttpApiEndpoint.get("lineage", "/jobs/:id/lineage", { ...common, success: JobLineage }))
   .middleware(Authentication)
 {}
 

@@ -6,7 +6,7 @@ import { Job, JobCreate, JobSchedule, JobUpdate } from "../../services/jobs/type
 import { JobsApi } from "./Api.js"
 import { CurrentActor } from "./Authentication.js"
 import { jobFilters, entityId } from "./Query.js"
-import { CancelBody, CompleteJobBody, FailJobBody, JobList, JobPage, JobRunList } from "./Schemas.js"
+import { CancelBody, CompleteJobBody, FailJobBody, JobLineage, JobList, JobPage, JobRunList } from "./Schemas.js"
 import { readBody, respondNoContent, respondWith } from "./Wire.js"
 
 const readCreate = readBody(JobCreate)
@@ -89,4 +89,8 @@ export const jobsGroupLive = (maxBodyBytes: number) =>
             const items = yield* jobs.history(yield* CurrentActor, yield* entityId(params.id))
             return { items }
           }).pipe(respondWith(JobRunList)))
+        .handleRaw("lineage", ({ params }) =>
+          Effect.gen(function*() {
+            return yield* jobs.lineage(yield* CurrentActor, yield* entityId(params.id))
+          }).pipe(respondWith(JobLineage)))
     }))

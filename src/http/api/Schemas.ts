@@ -6,6 +6,7 @@
 import { Schema } from "effect"
 import { UserId } from "../../contracts/UserId.js"
 import { Job, JobRun } from "../../services/jobs/types.js"
+import type { LineageNode as LineageNodeType } from "../../telemetry/Lineage.js"
 import { Task } from "../../services/tasks/types.js"
 
 const Reason = Schema.String.check(Schema.isMaxLength(1000, { message: "Expected at most 1000 characters" }))
@@ -15,6 +16,21 @@ export const JobPage = Schema.Struct({ items: Schema.Array(Job), next_cursor: Sc
 })
 export const JobList = Schema.Struct({ items: Schema.Array(Job) }).annotate({ identifier: "JobList" })
 export const JobRunList = Schema.Struct({ items: Schema.Array(JobRun) }).annotate({ identifier: "JobRunList" })
+
+/** A node of a job's lineage (src/telemetry/Lineage.ts): a runtime job and the jobs it enqueued. */
+export const LineageNode: Schema.Codec<LineageNodeType> = Schema.Struct({
+  job_id: Schema.String,
+  parent_job_id: Schema.NullOr(Schema.String),
+  domain: Schema.String,
+  task: Schema.String,
+  correlation_id: Schema.NullOr(Schema.String),
+  status: Schema.Literals(["running", "retrying", "completed", "failed"]),
+  updated_at: Schema.String,
+  children: Schema.Array(Schema.suspend((): Schema.Codec<LineageNodeType> => LineageNode))
+}).annotate({ identifier: "LineageNode" })
+export const JobLineage = Schema.Struct({ job_id: Schema.String, runtime_jobs: Schema.Array(LineageNode) }).annotate({
+  identifier: "JobLineage"
+})
 export const TaskPage = Schema.Struct({ items: Schema.Array(Task), next_cursor: Schema.NullOr(Schema.String) }).annotate({
   identifier: "TaskPage"
 })

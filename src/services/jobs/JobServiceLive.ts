@@ -14,9 +14,10 @@
  * OperationResult, and a caller cannot act on a lost connection differently than on a bug.
  */
 import { randomUUID } from "node:crypto"
-import { DateTime, Effect, Layer, Schema } from "effect"
+import { DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, SqlError } from "effect/sql"
 import { formatTimestamp } from "../../contracts/Timestamps.js"
+import { lineage } from "../../telemetry/Lineage.js"
 import type { Actor } from "../Actor.js"
 import { decodeCursor, encodeCursor } from "../Cursor.js"
 import { notFound, validation } from "../errors.js"
@@ -28,6 +29,7 @@ import { JobRepository, type JobPatch } from "./JobRepository.js"
 import { JobRuntime } from "./JobRuntime.js"
 import { JobService } from "./JobService.js"
 import { type JobOperation, JobPermissions } from "./permissions.js"
+import { runtimeIdsOfJob } from "./runtimeIds.js"
 import { checkDelete, checkUpdate, transition } from "./transitions.js"
 import { type Job, JobCreate, JobFilters, JobSchedule, JobUpdate } from "./types.js"
 
@@ -276,7 +278,15 @@ export const make = Effect.gen(function*() {
     pending: (actor) => waiting(actor, ["pending", "scheduled"]),
     running: (actor) => waiting(actor, ["running"]),
     history: (actor, id) =>
-      read(load(actor, id, "history", false).pipe(Effect.flatMap((job) => repo.runs(job.id))))
+      read(load(actor, id, "history", false).pipe(Effect.flatMap((job) => repo.runs(job.id)))),
+    // The telemetry tables live in this database (migrations 0003/0004), so the lineage query runs
+    // on this SqlClient: one query per runtime job, which the telemetry names, not the service id.
+    lineage: (actor, id) =>
+      read(load(actor, id, "history", false).pipe(Effect.flatMap((job) =>
+        Effect.map(
+          Effect.forEach(runtimeIdsOfJob(job), (runtimeId) => lineage(sql, runtimeId)),
+          (trees) => ({ job_id: job.id, runtime_jobs: trees.flatMap((tree) => Option.toArray(tree)) })
+        ))))
   })
 })
 

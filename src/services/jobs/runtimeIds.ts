@@ -51,3 +51,21 @@ export const nextRunNumber = (jobId: string, domain: string, key: string | null)
   const origin = runtimeId === undefined ? undefined : originOf(runtimeId)
   return origin?.kind === "run" && origin.jobId === jobId ? origin.n + 1 : 1
 }
+
+/** How many of a job's latest `svc-` runs its lineage looks at (one query each). */
+export const lineageRuns = 20
+
+/**
+ * The runtime ids a job's telemetry is under, latest first: its `svc-<uuid>-<n>` runs from the last
+ * one `runtime_job_id` names back to 1 (at most `lineageRuns`), or the one runtime job it names
+ * otherwise (a runtime-only job, a cron job's latest occurrence). None before the first run.
+ */
+export const runtimeIdsOfJob = (job: { readonly id: string; readonly domain: string; readonly runtime_job_id: string | null }): ReadonlyArray<string> => {
+  const runtimeId = job.runtime_job_id === null ? undefined : runtimeIdOfKey(job.domain, job.runtime_job_id)
+  if (runtimeId === undefined) return []
+  const origin = originOf(runtimeId)
+  if (origin?.kind !== "run" || origin.jobId !== job.id) return [runtimeId]
+  const ids: Array<string> = []
+  for (let n = origin.n; n >= 1 && ids.length < lineageRuns; n--) ids.push(runtimeRunId(job.id, n))
+  return ids
+}
