@@ -4,7 +4,7 @@
  * fenced writes succeed). What it measures is the JavaScript and Effect work per job, the
  * part of worker CPU that the side-by-side run cannot separate from the network.
  * Run: npx tsx bench/queue/hotPath.ts   (HOT_N jobs, HOT_C concurrency, HOT_P progress updates, HOT_L lanes;
- * HOT_T=0 runs without telemetry, else with a worker's default: the durable log on the final change)
+ * HOT_T=0 runs without telemetry (the CLI worker's default), else with the durable log on the final change)
  */
 import { Deferred, Effect, Layer, Metric, Queue } from "effect"
 import { defineJob } from "../../src/runtime/JobDefinition.js"

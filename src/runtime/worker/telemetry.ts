@@ -37,7 +37,7 @@ export class WorkerTelemetry extends Context.Service<WorkerTelemetry, {
   /** Whether final changes carry their attempt's events into `{domain}:telemetry:log`. */
   readonly durableLog: boolean
 }>()("jobs/WorkerTelemetry") {
-  /** The durable log only: what a worker runs by default. */
+  /** The durable log only: what `TELEMETRY_EMITTERS=redis` gives a worker. */
   static readonly layerDurable: Layer.Layer<WorkerTelemetry> = Layer.succeed(WorkerTelemetry, { emitter: undefined, durableLog: true })
 
   /** Every event to the TelemetryEmitter in context, and to the durable log when `durableLog`. */
