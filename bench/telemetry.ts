@@ -10,7 +10,7 @@
 import { rmSync } from "node:fs"
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
-import { RedisClient } from "../src/runtime/RedisClient.js"
+import { RedisClient } from "../src/redis/RedisClient.js"
 import * as Database from "../src/sql/Database.js"
 import { migrate } from "../src/sql/Migrations.js"
 import { telemetryLogKey } from "../src/telemetry/TelemetryEmitter.js"

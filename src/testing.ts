@@ -4,6 +4,6 @@
  * on it exercises the real queue, leases and events.
  */
 export { jobsLayerMemory } from "./runtime/JobsLayer.js"
-export { RedisClient } from "./runtime/RedisClient.js"
+export { RedisClient } from "./redis/RedisClient.js"
 export { defaultRuntimeSettings, RuntimeConfig } from "./runtime/RuntimeConfig.js"
 export { ResultStore } from "./runtime/ResultStore.js"

@@ -8,7 +8,7 @@ import { TestClock } from "effect/testing"
 import { EventBus } from "../src/runtime/EventBus.js"
 import { BatchRateLimiter } from "../src/runtime/metrics/BatchRateLimiter.js"
 import { droppedMetrics, type MetricsSettings, MetricsEmitter, metricsSettingsConfig } from "../src/runtime/MetricsEmitter.js"
-import { RedisError } from "../src/runtime/redis/RedisError.js"
+import { RedisError } from "../src/redis/RedisError.js"
 
 /** A bus that records what is published; publishing waits while the gate is closed. */
 const makeHeldBus = Effect.gen(function*() {

@@ -1,6 +1,6 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer, Queue } from "effect"
-import { RedisClient } from "../src/runtime/RedisClient.js"
+import { RedisClient } from "../src/redis/RedisClient.js"
 import { redisClientOnServer, RedisServer } from "./support/RedisServer.js"
 
 layer(redisClientOnServer.pipe(Layer.provideMerge(RedisServer.layer())))("RedisClient (ioredis)", (it) => {

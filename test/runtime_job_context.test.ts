@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option } from "effect"
 import { makeJobContext } from "../src/runtime/JobContext.js"
 import type { JobChange } from "../src/runtime/JobQueue.js"
-import type { RedisError } from "../src/runtime/redis/RedisError.js"
+import type { RedisError } from "../src/redis/RedisError.js"
 
 const info = { domain: "qr", jobId: "job-1", userId: 7n, queue: "qr", executionId: "job-1:1", attempt: 1, maxAttempts: 1 } as const
 

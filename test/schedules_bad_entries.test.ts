@@ -5,11 +5,11 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, type Scope } from "effect"
-import { RedisClient } from "../src/runtime/RedisClient.js"
+import { RedisClient } from "../src/redis/RedisClient.js"
 import { RuntimeConfig } from "../src/runtime/RuntimeConfig.js"
 import { runtimeLayer, type RuntimeServices } from "../src/runtime/RuntimeLayer.js"
 import { addSchedule, listSchedules, runScheduler } from "../src/runtime/Schedules.js"
-import { replyArray } from "../src/runtime/redis/RedisReply.js"
+import { replyArray } from "../src/redis/RedisReply.js"
 import { redisClientOnServer, RedisServer } from "./support/RedisServer.js"
 
 const stored = (spec: Record<string, unknown>) => JSON.stringify({ anchor_ms: 0, user_id: 1, payload: { kind: "ok" }, ...spec })

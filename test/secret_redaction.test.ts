@@ -6,8 +6,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { Redis as IORedis } from "ioredis"
-import { RedisClient } from "../src/runtime/RedisClient.js"
-import { redactSecretsIn, redactUrl } from "../src/runtime/redis/redactUrl.js"
+import { RedisClient } from "../src/redis/RedisClient.js"
+import { redactSecretsIn, redactUrl } from "../src/redis/redactUrl.js"
 import { runCli } from "./support/Cli.js"
 import { freePort, startRedisServer } from "./support/RedisServer.js"
 

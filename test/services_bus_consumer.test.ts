@@ -6,8 +6,8 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { Deferred, Duration, Effect, Layer, Ref, Schedule } from "effect"
-import { RedisClient } from "../src/runtime/RedisClient.js"
-import { replyArray, replyNumber } from "../src/runtime/redis/RedisReply.js"
+import { RedisClient } from "../src/redis/RedisClient.js"
+import { replyArray, replyNumber } from "../src/redis/RedisReply.js"
 import { LoopSupervision } from "../src/runtime/Supervised.js"
 import { type JobBusEvent, JobBusEvents } from "../src/services/jobs/events.js"
 import * as BusConsumer from "../src/services/outbox/BusConsumer.js"

@@ -1,5 +1,5 @@
 import { Layer } from "effect"
-import { RedisClient } from "../src/runtime/RedisClient.js"
+import { RedisClient } from "../src/redis/RedisClient.js"
 import { traceContextSuite } from "./conformance/traceContext.js"
 import { redisClientOnServer, RedisServer } from "./support/RedisServer.js"
 

@@ -16,7 +16,7 @@ import { defineJob } from "../src/runtime/JobDefinition.js"
 import { JobSystemError } from "../src/runtime/JobErrors.js"
 import { jobsLayerConfig, type JobsServices } from "../src/runtime/JobsLayer.js"
 import { Producer } from "../src/runtime/Producer.js"
-import { RedisClient } from "../src/runtime/RedisClient.js"
+import { RedisClient } from "../src/redis/RedisClient.js"
 import { startWorker } from "../src/runtime/Worker.js"
 import { type RedisServerHandle, startRedisServer } from "./support/RedisServer.js"
 

@@ -9,13 +9,13 @@
 import { Deferred, Effect, Layer, Metric, Queue } from "effect"
 import { defineJob } from "../../src/runtime/JobDefinition.js"
 import { JobContext } from "../../src/runtime/JobContext.js"
-import { RedisClient } from "../../src/runtime/RedisClient.js"
+import { RedisClient } from "../../src/redis/RedisClient.js"
 import { RuntimeConfig } from "../../src/runtime/RuntimeConfig.js"
 import { runtimeLayer } from "../../src/runtime/RuntimeLayer.js"
 import { startWorker } from "../../src/runtime/Worker.js"
 import { WorkerTelemetry } from "../../src/runtime/worker/telemetry.js"
 import { jobMetrics } from "../../src/runtime/WorkerMetrics.js"
-import type { RedisReply } from "../../src/runtime/redis/RedisReply.js"
+import type { RedisReply } from "../../src/redis/RedisReply.js"
 import { Schema } from "effect"
 
 const jobs = Number(process.env["HOT_N"] ?? 50_000)

@@ -8,7 +8,7 @@ import { Command, Flag } from "effect/cli"
 import { findJob } from "../domains/registry.js"
 import { EventBus } from "../runtime/EventBus.js"
 import { JobQueue } from "../runtime/JobQueue.js"
-import { RedisClient } from "../runtime/RedisClient.js"
+import { RedisClient } from "../redis/RedisClient.js"
 import { demoServices } from "./demoServices.js"
 
 const payloads = [

@@ -8,7 +8,7 @@ import { Duration, Effect, Layer } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
 import type { JobDomain } from "../contracts/JobDomain.js"
-import { RedisClient } from "../runtime/RedisClient.js"
+import { RedisClient } from "../redis/RedisClient.js"
 import { WorkerRegistry } from "../runtime/WorkerRegistry.js"
 import { type InFlightSource, refreshGauges } from "./ScrapeGauges.js"
 

@@ -7,7 +7,7 @@ import { Context, Effect, Layer, Schema } from "effect"
 import type { JobDomain } from "../contracts/JobDomain.js"
 import { cancelJob } from "../runtime/Cancellation.js"
 import { requeueDeadLetter, retryJob } from "../runtime/DeadLetter.js"
-import { RedisClient } from "../runtime/RedisClient.js"
+import { RedisClient } from "../redis/RedisClient.js"
 import { RuntimeConfig } from "../runtime/RuntimeConfig.js"
 
 export const jobActionNames = ["cancel", "retry", "requeue"] as const

@@ -5,7 +5,7 @@
 import { Effect, Metric } from "effect"
 import type { JobDomain } from "../contracts/JobDomain.js"
 import { JobQueue } from "../runtime/JobQueue.js"
-import type { RedisError } from "../runtime/redis/RedisError.js"
+import type { RedisError } from "../redis/RedisError.js"
 import type { FailingLoop } from "../runtime/Supervised.js"
 
 export const queueDepth = Metric.gauge("jobs_queue_depth", {

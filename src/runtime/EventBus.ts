@@ -9,10 +9,10 @@ import { type ChannelMessage, decodeChannelMessage } from "../contracts/ChannelM
 import type { JobDomain } from "../contracts/JobDomain.js"
 import { eventsLogKey } from "../contracts/Keys.js"
 import { defaultEventsChannel } from "../contracts/LifecycleEvents.js"
-import { RedisClient } from "./RedisClient.js"
+import { RedisClient } from "../redis/RedisClient.js"
 import { RuntimeConfig } from "./RuntimeConfig.js"
-import type { RedisError } from "./redis/RedisError.js"
-import { type RedisReply, replyArray, replyString } from "./redis/RedisReply.js"
+import type { RedisError } from "../redis/RedisError.js"
+import { type RedisReply, replyArray, replyString } from "../redis/RedisReply.js"
 
 export const malformedEvents = Metric.counter("jobs_malformed_events_total", {
   description: "Messages on a domain channel that failed to decode and were skipped"

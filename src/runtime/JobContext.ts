@@ -19,7 +19,7 @@ import { encodeEventJson, plainEventJson } from "./EventJson.js"
 import type { JobResult } from "./JobDefinition.js"
 import { LeaseLost } from "./JobErrors.js"
 import { type ChangeKind, JobQueue, type PostChange } from "./JobQueue.js"
-import type { RedisError } from "./redis/RedisError.js"
+import type { RedisError } from "../redis/RedisError.js"
 
 export interface JobInfo {
   readonly domain: JobDomain

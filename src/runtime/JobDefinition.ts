@@ -7,7 +7,7 @@ import { ContractError } from "../contracts/ContractError.js"
 import type { JobDomain } from "../contracts/JobDomain.js"
 import type { JobContext } from "./JobContext.js"
 import type { JobSystemError, JobUserError, LeaseLost } from "./JobErrors.js"
-import type { RedisError } from "./redis/RedisError.js"
+import type { RedisError } from "../redis/RedisError.js"
 
 /** Everything a job may fail with. Domains map their own errors to JobUserError or JobSystemError. */
 export type JobFailure = JobUserError | JobSystemError | LeaseLost | RedisError

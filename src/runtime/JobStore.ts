@@ -4,9 +4,9 @@ import type { ContractError } from "../contracts/ContractError.js"
 import type { JobDomain } from "../contracts/JobDomain.js"
 import { decodeJobStatus, encodeJobStatus, type JobStatus } from "../contracts/JobStatus.js"
 import { jobKey } from "../contracts/Keys.js"
-import { RedisClient } from "./RedisClient.js"
-import { RedisError } from "./redis/RedisError.js"
-import { replyRecord } from "./redis/RedisReply.js"
+import { RedisClient } from "../redis/RedisClient.js"
+import { RedisError } from "../redis/RedisError.js"
+import { replyRecord } from "../redis/RedisReply.js"
 
 /** Runtime fields kept beside the contract fields in the same hash. */
 export interface JobRecord {

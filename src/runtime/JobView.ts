@@ -8,7 +8,7 @@ import { Clock, Context, Effect, Layer, Metric, PubSub, Ref, Schedule, type Scop
 import { decodeChannelMessage } from "../contracts/ChannelMessage.js"
 import type { JobDomain } from "../contracts/JobDomain.js"
 import { EventBus, malformedEvents, type RawEvent } from "./EventBus.js"
-import type { RedisError } from "./redis/RedisError.js"
+import type { RedisError } from "../redis/RedisError.js"
 import { throttleByKey } from "./view/throttleByKey.js"
 import { applyViewInput, changeKey, emptyViewState, type ViewChange, type ViewInput, type ViewState } from "./view/JobViewState.js"
 

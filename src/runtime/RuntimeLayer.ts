@@ -4,7 +4,7 @@ import { EventBus } from "./EventBus.js"
 import { JobQueue } from "./JobQueue.js"
 import { jobSchedulerLayer } from "./JobScheduler.js"
 import { JobStore } from "./JobStore.js"
-import { RedisClient } from "./RedisClient.js"
+import { RedisClient } from "../redis/RedisClient.js"
 import { RuntimeConfig } from "./RuntimeConfig.js"
 import { WorkerRegistry } from "./WorkerRegistry.js"
 

@@ -12,11 +12,11 @@ import { UserId } from "../contracts/UserId.js"
 import { parseWireJson, stringifyWire } from "../contracts/WireJson.js"
 import { cancelJob } from "./Cancellation.js"
 import { JobQueue } from "./JobQueue.js"
-import { RedisClient } from "./RedisClient.js"
+import { RedisClient } from "../redis/RedisClient.js"
 import type { RuntimeConfig } from "./RuntimeConfig.js"
-import { RedisError } from "./redis/RedisError.js"
+import { RedisError } from "../redis/RedisError.js"
 import { makeSupervisor, type Supervisor } from "./Supervised.js"
-import { replyRecord, replyArray, replyString } from "./redis/RedisReply.js"
+import { replyRecord, replyArray, replyString } from "../redis/RedisReply.js"
 
 export const schedulesKey = (domain: JobDomain): string => `${domain}:schedules`
 

@@ -14,7 +14,7 @@ import type { JobDefinition, JobFailure, JobResult } from "./JobDefinition.js"
 import { JobQueue, type ClaimedJob, type PostChange } from "./JobQueue.js"
 import { RuntimeConfig } from "./RuntimeConfig.js"
 import { WorkerRegistry } from "./WorkerRegistry.js"
-import { RedisClient } from "./RedisClient.js"
+import { RedisClient } from "../redis/RedisClient.js"
 import { jobMetrics } from "./WorkerMetrics.js"
 import { nextRetryAt } from "./RetryPolicy.js"
 import { listenForCancels } from "./Cancellation.js"
@@ -23,7 +23,7 @@ import { describeCause, type FailingLoop, makeSupervisor, type Supervisor } from
 import { makeAttemptTracing } from "./worker/tracing.js"
 import { type AttemptEnd, type AttemptTelemetry, makeAttemptTelemetry, WorkerTelemetry } from "./worker/telemetry.js"
 import type { LeaseLost } from "./JobErrors.js"
-import type { RedisError } from "./redis/RedisError.js"
+import type { RedisError } from "../redis/RedisError.js"
 
 export type { StopReason } from "./LeaseKeeper.js"
 

@@ -5,9 +5,9 @@
 import { Context, Effect, Layer } from "effect"
 import type { JobDomain } from "../contracts/JobDomain.js"
 import { queueKeys } from "../contracts/Keys.js"
-import { RedisClient } from "./RedisClient.js"
-import type { RedisError } from "./redis/RedisError.js"
-import { replyArray, replyNumber } from "./redis/RedisReply.js"
+import { RedisClient } from "../redis/RedisClient.js"
+import type { RedisError } from "../redis/RedisError.js"
+import { replyArray, replyNumber } from "../redis/RedisReply.js"
 
 export class WorkerRegistry extends Context.Service<WorkerRegistry, {
   readonly heartbeat: (domain: JobDomain, workerId: string, ttlMs: number) => Effect.Effect<void, RedisError>

@@ -18,7 +18,7 @@
 import { Layer } from "effect"
 import type { JobDomain } from "../contracts/JobDomain.js"
 import type { Producer } from "../runtime/Producer.js"
-import type { RedisClient } from "../runtime/RedisClient.js"
+import type { RedisClient } from "../redis/RedisClient.js"
 import type { RuntimeConfig } from "../runtime/RuntimeConfig.js"
 import * as Database from "../sql/Database.js"
 import * as Migrations from "../sql/Migrations.js"

@@ -13,7 +13,7 @@
  */
 import { Context, Effect, Layer, Metric } from "effect"
 import { encodeTelemetryEvent, type TelemetryEvent } from "../contracts/Telemetry.js"
-import { RedisClient } from "../runtime/RedisClient.js"
+import { RedisClient } from "../redis/RedisClient.js"
 
 export const telemetryEmitFailures = Metric.counter("telemetry_emit_failures_total", {
   description: "Telemetry events an emitter could not encode or hand to its destination"

@@ -18,8 +18,8 @@
  */
 import { hostname } from "node:os"
 import { Effect, Metric, type Scope } from "effect"
-import { RedisClient, type RedisConnection } from "../runtime/RedisClient.js"
-import { type RedisReply, replyArray, replyRecord, replyString } from "../runtime/redis/RedisReply.js"
+import { RedisClient, type RedisConnection } from "../redis/RedisClient.js"
+import { type RedisReply, replyArray, replyRecord, replyString } from "../redis/RedisReply.js"
 import { type FailingLoop, makeSupervisor } from "../runtime/Supervised.js"
 import { telemetryLogKey } from "./TelemetryEmitter.js"
 import { TelemetryStore } from "./TelemetryStore.js"

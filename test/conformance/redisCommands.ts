@@ -4,7 +4,7 @@
  */
 import { layer } from "@effect/vitest"
 import type { Layer } from "effect"
-import type { RedisClient } from "../../src/runtime/RedisClient.js"
+import type { RedisClient } from "../../src/redis/RedisClient.js"
 import { blocking } from "./redis/blocking.js"
 import { collections } from "./redis/collections.js"
 import { keysAndStrings } from "./redis/keysAndStrings.js"

@@ -4,10 +4,10 @@ import { parseWireJson } from "../../src/contracts/WireJson.js"
 import { Effect, type Layer, Option, type Scope } from "effect"
 import { jobKey } from "../../src/contracts/Keys.js"
 import { type JobRecord, JobStore } from "../../src/runtime/JobStore.js"
-import { RedisClient } from "../../src/runtime/RedisClient.js"
+import { RedisClient } from "../../src/redis/RedisClient.js"
 import type { RuntimeConfig } from "../../src/runtime/RuntimeConfig.js"
 import { runtimeLayer, type RuntimeServices } from "../../src/runtime/RuntimeLayer.js"
-import { replyArray, replyRecord, replyString } from "../../src/runtime/redis/RedisReply.js"
+import { replyArray, replyRecord, replyString } from "../../src/redis/RedisReply.js"
 
 export type Run = <A, E>(effect: Effect.Effect<A, E, RuntimeServices | Scope.Scope>) => Effect.Effect<A, E>
 

@@ -11,11 +11,11 @@ import { defineJob } from "../../src/runtime/JobDefinition.js"
 import { JobUserError } from "../../src/runtime/JobErrors.js"
 import { JobQueue } from "../../src/runtime/JobQueue.js"
 import { JobStore } from "../../src/runtime/JobStore.js"
-import { RedisClient } from "../../src/runtime/RedisClient.js"
+import { RedisClient } from "../../src/redis/RedisClient.js"
 import { RuntimeConfig } from "../../src/runtime/RuntimeConfig.js"
 import { runtimeLayer, type RuntimeServices } from "../../src/runtime/RuntimeLayer.js"
 import { startWorker } from "../../src/runtime/Worker.js"
-import { replyRecord } from "../../src/runtime/redis/RedisReply.js"
+import { replyRecord } from "../../src/redis/RedisReply.js"
 import { makeProbe, TestPayload, testJob } from "../support/TestJobs.js"
 
 const eventTypes = (domain: "qr", count: number) =>

@@ -5,10 +5,10 @@
  */
 import { rmSync } from "node:fs"
 import { Effect, Layer, Redacted, type Scope } from "effect"
-import { RedisClient } from "../../src/runtime/RedisClient.js"
+import { RedisClient } from "../../src/redis/RedisClient.js"
 import { RuntimeConfig } from "../../src/runtime/RuntimeConfig.js"
 import { runtimeLayer, type RuntimeServices } from "../../src/runtime/RuntimeLayer.js"
-import { replyArray, replyString } from "../../src/runtime/redis/RedisReply.js"
+import { replyArray, replyString } from "../../src/redis/RedisReply.js"
 import { type RedisServerHandle, startRedisServer } from "./RedisServer.js"
 import { spawnWorker, type WorkerProcess } from "./WorkerProcess.js"
 

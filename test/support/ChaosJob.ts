@@ -6,7 +6,7 @@
 import { Effect, Schema } from "effect"
 import { defineJob } from "../../src/runtime/JobDefinition.js"
 import { JobContext } from "../../src/runtime/JobContext.js"
-import { RedisClient } from "../../src/runtime/RedisClient.js"
+import { RedisClient } from "../../src/redis/RedisClient.js"
 
 export const finalizedKey = "qr:chaos:finalized"
 

@@ -6,8 +6,8 @@
  * two progress updates, so a finished job's last call carries progress as well as its outcome.
  */
 import { Effect, Fiber } from "effect"
-import { RedisClient } from "../../src/runtime/RedisClient.js"
-import { replyString } from "../../src/runtime/redis/RedisReply.js"
+import { RedisClient } from "../../src/redis/RedisClient.js"
+import { replyString } from "../../src/redis/RedisReply.js"
 import {
   awaitFinished, makeTally, type ScenarioResult, sleep, summarize, type Tally, withRedisServer, type WorkerPool, workerPool
 } from "./ChaosHarness.js"

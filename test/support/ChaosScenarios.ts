@@ -5,8 +5,8 @@
 import { Effect, Fiber, Queue } from "effect"
 import { cancelJob } from "../../src/runtime/Cancellation.js"
 import { JobQueue } from "../../src/runtime/JobQueue.js"
-import { RedisClient } from "../../src/runtime/RedisClient.js"
-import { replyArray, replyNumber } from "../../src/runtime/redis/RedisReply.js"
+import { RedisClient } from "../../src/redis/RedisClient.js"
+import { replyArray, replyNumber } from "../../src/redis/RedisReply.js"
 import { finalizedKey } from "./ChaosJob.js"
 import {
   awaitFinished, makeTally, type ScenarioResult, sleep, summarize, withRedisServer, workerPool

@@ -4,7 +4,7 @@
  * so the test can SIGKILL it at exactly that point. Run with `node --import tsx` (no wrapper process).
  */
 import { Effect, Layer, Redacted } from "effect"
-import { RedisClient } from "../../src/runtime/RedisClient.js"
+import { RedisClient } from "../../src/redis/RedisClient.js"
 import { makePublishBatch, OutboxPublisherHooks } from "../../src/services/outbox/OutboxPublisher.js"
 import * as Database from "../../src/sql/Database.js"
 

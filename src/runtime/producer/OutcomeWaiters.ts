@@ -19,9 +19,9 @@ import { type JobNotFound, jobNotFound } from "../Cancellation.js"
 import { type JobOutcome, outcomeOfRecord, OutcomeTimeout } from "../JobOutcome.js"
 import { streamEntries } from "../EventBus.js"
 import { JobStore } from "../JobStore.js"
-import { RedisClient, type RedisConnection } from "../RedisClient.js"
-import type { RedisError } from "../redis/RedisError.js"
-import { type RedisReply, replyArray, replyString } from "../redis/RedisReply.js"
+import { RedisClient, type RedisConnection } from "../../redis/RedisClient.js"
+import type { RedisError } from "../../redis/RedisError.js"
+import { type RedisReply, replyArray, replyString } from "../../redis/RedisReply.js"
 
 type WaitError = JobNotFound | ContractError | RedisError
 type Waiter = Deferred.Deferred<JobOutcome, WaitError>

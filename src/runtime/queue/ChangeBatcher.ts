@@ -10,11 +10,11 @@ import { eventsLogKey, jobKeyPrefix, queueKeys } from "../../contracts/Keys.js"
 import { defaultEventsChannel } from "../../contracts/LifecycleEvents.js"
 import { formatTimestamp } from "../../contracts/Timestamps.js"
 import { parseUserId, type UserId } from "../../contracts/UserId.js"
-import { RedisClient } from "../RedisClient.js"
+import { RedisClient } from "../../redis/RedisClient.js"
 import { RuntimeConfig } from "../RuntimeConfig.js"
-import type { LuaScript } from "../redis/LuaScript.js"
-import { RedisError } from "../redis/RedisError.js"
-import { type RedisReply, replyArray, replyNumber, replyString } from "../redis/RedisReply.js"
+import type { LuaScript } from "../../redis/LuaScript.js"
+import { RedisError } from "../../redis/RedisError.js"
+import { type RedisReply, replyArray, replyNumber, replyString } from "../../redis/RedisReply.js"
 
 /** Changes and claims sent in one call at most; the rest wait for the next. */
 const maxBatch = 512

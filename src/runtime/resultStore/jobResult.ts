@@ -7,7 +7,7 @@ import { Effect, Option, Schema } from "effect"
 import type { ContractError } from "../../contracts/ContractError.js"
 import type { JobDomain } from "../../contracts/JobDomain.js"
 import { JobStore } from "../JobStore.js"
-import type { RedisError } from "../redis/RedisError.js"
+import type { RedisError } from "../../redis/RedisError.js"
 import { isResultId } from "./ResultId.js"
 
 /**

@@ -13,7 +13,7 @@
 import { Clock, Context, Effect, Layer } from "effect"
 import type { CancelOutcome } from "../../runtime/Cancellation.js"
 import { Producer } from "../../runtime/Producer.js"
-import { RedisClient } from "../../runtime/RedisClient.js"
+import { RedisClient } from "../../redis/RedisClient.js"
 import { RuntimeConfig } from "../../runtime/RuntimeConfig.js"
 import { addSchedule, removeSchedule } from "../../runtime/Schedules.js"
 import { validation, type Validation, validationFromSchemaError } from "../errors.js"

@@ -20,9 +20,9 @@
 import { hostname } from "node:os"
 import { Cause, Effect, Metric, type Scope } from "effect"
 import type { ContractError } from "../../contracts/ContractError.js"
-import { RedisClient, type RedisConnection } from "../../runtime/RedisClient.js"
-import type { RedisError } from "../../runtime/redis/RedisError.js"
-import { type RedisReply, replyArray, replyRecord, replyString } from "../../runtime/redis/RedisReply.js"
+import { RedisClient, type RedisConnection } from "../../redis/RedisClient.js"
+import type { RedisError } from "../../redis/RedisError.js"
+import { type RedisReply, replyArray, replyRecord, replyString } from "../../redis/RedisReply.js"
 import { describeCause, type FailingLoop, makeSupervisor } from "../../runtime/Supervised.js"
 import { busLogKey } from "./OutboxPublisher.js"
 

@@ -9,7 +9,7 @@
  */
 import { Effect, Layer } from "effect"
 import type { SqlClient } from "effect/sql"
-import type { RedisClient } from "../../runtime/RedisClient.js"
+import type { RedisClient } from "../../redis/RedisClient.js"
 import { type JobBusEvent, JobBusEvents, jobBusChannel } from "../jobs/events.js"
 import { onTaskBusEvent, type TaskCancelledServices } from "../jobs/TaskCancelled.js"
 import { taskBusChannel, TaskBusEvents } from "../tasks/events.js"

@@ -20,8 +20,8 @@
  */
 import { Config, Context, Duration, Effect, Layer, Schema } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
-import { RedisClient } from "../../runtime/RedisClient.js"
-import { RedisError } from "../../runtime/redis/RedisError.js"
+import { RedisClient } from "../../redis/RedisClient.js"
+import { RedisError } from "../../redis/RedisError.js"
 import { type FailingLoop, makeSupervisor } from "../../runtime/Supervised.js"
 import type { BusChannel } from "./Outbox.js"
 import { OutboxSignal } from "./OutboxLive.js"

@@ -1,7 +1,7 @@
 /** Blocking commands on a reserved connection, pub/sub, and pipelines. */
 import { assert, describe } from "@effect/vitest"
 import { Effect, Fiber, Queue } from "effect"
-import { RedisClient } from "../../../src/runtime/RedisClient.js"
+import { RedisClient } from "../../../src/redis/RedisClient.js"
 import { expectError, expectReply, flush, realSleep, send, type SuiteIt, WRONGTYPE } from "./support.js"
 
 /** Runs `command` on a reserved connection in the background, then `wake` after it has blocked. */

@@ -2,8 +2,8 @@
 import { assert, describe } from "@effect/vitest"
 import { Effect, Fiber, Queue } from "effect"
 import { createHash } from "node:crypto"
-import { RedisClient } from "../../../src/runtime/RedisClient.js"
-import type { LuaScript } from "../../../src/runtime/redis/LuaScript.js"
+import { RedisClient } from "../../../src/redis/RedisClient.js"
+import type { LuaScript } from "../../../src/redis/LuaScript.js"
 import { expectError, expectReply, flush, send, type SuiteIt, WRONGTYPE } from "./support.js"
 
 const evalReply = (expected: Parameters<typeof expectReply>[0], script: string, ...rest: Array<string>) =>

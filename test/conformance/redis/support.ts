@@ -1,8 +1,8 @@
 /** Helpers shared by the Redis command conformance families. */
 import { assert, type Vitest } from "@effect/vitest"
 import { Effect } from "effect"
-import { RedisClient } from "../../../src/runtime/RedisClient.js"
-import type { RedisReply } from "../../../src/runtime/redis/RedisReply.js"
+import { RedisClient } from "../../../src/redis/RedisClient.js"
+import type { RedisReply } from "../../../src/redis/RedisReply.js"
 
 export type SuiteIt = Vitest.MethodsNonLive<RedisClient>
 

@@ -1,7 +1,7 @@
 /** The real-server layer of RedisClient, on ioredis. */
 import { Redis as IORedis } from "ioredis"
 import { Effect, Queue, Redacted, type Scope } from "effect"
-import type { RedisConnection, RedisMessage } from "../RedisClient.js"
+import type { RedisConnection, RedisMessage } from "./RedisClient.js"
 import { RedisError } from "./RedisError.js"
 import type { LuaScript } from "./LuaScript.js"
 import { type RedisReply, toRedisReply } from "./RedisReply.js"

@@ -8,11 +8,11 @@
  * Redis becomes a readable error instead of a wrong type at run time.
  */
 import { Config, Context, type Effect, Layer, Option, type Queue, Redacted, type Scope } from "effect"
-import { makeIORedisClient } from "./redis/IORedisClient.js"
-import type { LuaScript } from "./redis/LuaScript.js"
-import { makeMemoryClient } from "./redis/MemoryClient.js"
-import type { RedisError } from "./redis/RedisError.js"
-import type { RedisReply } from "./redis/RedisReply.js"
+import { makeIORedisClient } from "./IORedisClient.js"
+import type { LuaScript } from "./LuaScript.js"
+import { makeMemoryClient } from "./MemoryClient.js"
+import type { RedisError } from "./RedisError.js"
+import type { RedisReply } from "./RedisReply.js"
 
 export interface RedisMessage {
   readonly channel: string

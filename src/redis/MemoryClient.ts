@@ -4,7 +4,7 @@
  * server, so the conformance suite runs unchanged against both layers.
  */
 import { Effect, Queue, type Scope } from "effect"
-import type { RedisConnection, RedisMessage } from "../RedisClient.js"
+import type { RedisConnection, RedisMessage } from "./RedisClient.js"
 import type { LuaScript } from "./LuaScript.js"
 import { Engine, type Outcome } from "./memory/Engine.js"
 import { LuaScripts, makeLuaEngine } from "./memory/lua.js"
