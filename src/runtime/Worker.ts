@@ -2,13 +2,12 @@
  * A domain worker: claims jobs in batches up to its concurrency, runs each as a supervised
  * fiber with its own JobContext, and on shutdown stops claiming, lets running jobs finish within
  * a grace period and hands the rest back to the queue. Its long-running loops (claim lanes, the
- * idle waiter, and those of LeaseKeeper.ts and Cancellation.ts) run under one Supervisor
+ * idle waiter of worker/idle.ts, and those of LeaseKeeper.ts and Cancellation.ts) run under one Supervisor
  * (Supervised.ts): restarted with backoff, counted, and reported by `failingLoops`.
  */
 import { hostname } from "node:os"
 import { randomUUID } from "node:crypto"
-import { Cause, Deferred, Duration, Effect, Exit, Fiber, FiberSet, Metric, Option, Queue, Result, Schema, Scope } from "effect"
-import { jobKey } from "../contracts/Keys.js"
+import { Duration, Effect, type Exit, Fiber, FiberSet, Metric, Option, Queue, type Scope } from "effect"
 import { JobContext, type JobContextService, makeJobContext } from "./JobContext.js"
 import type { JobDefinition, JobFailure, JobResult } from "./JobDefinition.js"
 import { JobQueue, type ClaimedJob, type PostChange } from "./JobQueue.js"
@@ -16,14 +15,16 @@ import { RuntimeConfig } from "./RuntimeConfig.js"
 import { WorkerRegistry } from "./WorkerRegistry.js"
 import { RedisClient } from "../redis/RedisClient.js"
 import { jobMetrics } from "./WorkerMetrics.js"
-import { nextRetryAt } from "./RetryPolicy.js"
 import { listenForCancels } from "./Cancellation.js"
 import { runLeaseLoops, type StopReason } from "./LeaseKeeper.js"
-import { describeCause, type FailingLoop, makeSupervisor, type Supervisor } from "./Supervised.js"
+import { type FailingLoop, makeSupervisor, type Supervisor } from "./Supervised.js"
+import { makeIdleWaiting } from "./worker/idle.js"
+import { type Lane, makeLanes, slotTokens } from "./worker/lanes.js"
+import { invalidPayloadMessage, makePayloadDecoder } from "./worker/payload.js"
+import { logRefusedSettle } from "./worker/refused.js"
+import { decideSettle } from "./worker/settleDecision.js"
 import { makeAttemptTracing } from "./worker/tracing.js"
 import { type AttemptEnd, type AttemptTelemetry, makeAttemptTelemetry, WorkerTelemetry } from "./worker/telemetry.js"
-import type { LeaseLost } from "./JobErrors.js"
-import type { RedisError } from "../redis/RedisError.js"
 
 export type { StopReason } from "./LeaseKeeper.js"
 
@@ -41,17 +42,6 @@ export interface WorkerOptions {
    * Redis applies one lane's call while this process runs the other lane's jobs.
    */
   readonly lanes?: number
-}
-
-/** A share of the worker's slots with its own claim loop and its own batched call stream. */
-interface Lane {
-  readonly index: number
-  readonly size: number
-  /** One token per free slot: the claim loop takes as many as are free and claims that many jobs. */
-  readonly slots: Queue.Queue<true>
-  readonly post: PostChange
-  /** Slots taken by the claim round in progress and not yet handed to a job: given back if it fails. */
-  held: number
 }
 
 interface RunningJob {
@@ -79,24 +69,6 @@ export interface WorkerHandle {
   readonly supervisor: Supervisor
   /** Loops of this worker that keep failing: while there are any, the worker is not ready. */
   readonly failingLoops: () => ReadonlyArray<FailingLoop>
-}
-
-/**
- * Decodes a stored payload with the job's schema: JSON.parse and then the schema, which costs a
- * quarter of decoding the text through a JSON-string schema.
- */
-const makePayloadDecoder = <P>(schema: Schema.Codec<P, unknown>) => {
-  const decode = Schema.decodeUnknownResult(schema)
-  return (text: string): Result.Result<P, string> => {
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch (error) {
-      return Result.fail(`not JSON (${error instanceof Error ? error.message : String(error)})`)
-    }
-    const decoded = decode(value)
-    return decoded._tag === "Success" ? Result.succeed(decoded.success) : Result.fail(decoded.failure.message)
-  }
 }
 
 /**
@@ -144,16 +116,7 @@ export const startWorker = <P, R>(
       Effect.logInfo(message).pipe(Effect.annotateLogs({ domain, worker: workerId, ...fields }))
 
     const jobs = yield* FiberSet.make<void, never>()
-    const laneCount = Math.min(concurrency, Math.max(1, Math.floor(options.lanes ?? (concurrency >= 8 ? 2 : 1))))
-    const lanes = yield* Effect.forEach(Array.from({ length: laneCount }, (_, index) => index), (index) =>
-      Effect.gen(function*() {
-        const size = Math.floor(concurrency / laneCount) + (index < concurrency % laneCount ? 1 : 0)
-        const slots = yield* Queue.bounded<true>(size)
-        yield* Queue.offerAll(slots, Array.from({ length: size }, () => true as const))
-        const post = yield* queue.changes(domain, index)
-        const lane: Lane = { index, size, slots, post, held: 0 }
-        return lane
-      }))
+    const lanes = yield* makeLanes(concurrency, options.lanes, (index) => queue.changes(domain, index))
     // Plain, so freeing a slot costs a job no Effect operations: a lane's queue holds its size in
     // tokens and a slot is given back once.
     const freeSlot = (entry: RunningJob) => {
@@ -166,54 +129,42 @@ export const startWorker = <P, R>(
     // Effect.gen closure per job: V8 gives every new generator closure a map in old space, which
     // keeps the job's objects alive through young-generation collections (longer GC pauses).
     const settle = Effect.fnUntraced(function*(ctx: JobContextService, job: ClaimedJob, exit: Exit.Exit<JobResult, JobFailure>, entry: RunningJob) {
-      const reason = entry.reason
       // The slot is free from here on: the claim loop, woken by it, asks for the next job before
       // the batcher takes its next call, so that claim goes out with this job's final change.
       freeSlot(entry)
-      if (Exit.isSuccess(exit)) {
-        yield* ended(entry, ctx, "completed", {}, ctx.publishCompleted(exit.value))
-        yield* Metric.update(jobMetrics.completed, 1)
-        return
-      }
-      const cause = exit.cause
-      if (Cause.hasInterruptsOnly(cause)) {
-        if (reason === "shutdown") {
+      const decision = decideSettle({ exit, reason: entry.reason, job, now: Date.now() })
+      switch (decision._tag) {
+        case "Completed":
+          yield* ended(entry, ctx, "completed", {}, ctx.publishCompleted(decision.result))
+          return yield* Metric.update(jobMetrics.completed, 1)
+        case "Released":
           yield* ended(entry, ctx, "released", {}, ctx.release("returned to queue: worker shutting down"))
-          yield* log("job handed back on shutdown", { job_id: job.jobId })
-        } else if (reason === "cancelled") {
+          return yield* log("job handed back on shutdown", { job_id: job.jobId })
+        case "Cancelled":
           yield* ended(entry, ctx, "failed", { error: "cancelled by request" }, ctx.publishFailed("user", "cancelled by request"))
+          return yield* Metric.update(jobMetrics.failed, 1)
+        case "DroppedLeaseLost":
+          return yield* Effect.logWarning("job dropped: its lease was lost (expired, taken over or its record removed); nothing more is written for it")
+        case "Interrupted":
+          return
+        case "LeaseLost":
+          return yield* log("job lost its lease; another attempt owns it", { job_id: job.jobId })
+        case "Failed":
           yield* Metric.update(jobMetrics.failed, 1)
-        } else if (reason === "lease-lost") {
-          yield* Effect.logWarning("job dropped: its lease was lost (expired, taken over or its record removed); nothing more is written for it")
-        }
-        return
+          yield* ended(entry, ctx, "failed", { error: decision.message }, ctx.publishFailed(decision.kind, decision.message, decision.code))
+          break
+        case "Retry":
+          yield* Metric.update(jobMetrics.failed, 1)
+          yield* Metric.update(jobMetrics.retried, 1)
+          yield* ended(entry, ctx, "retrying", { retryCount: decision.retryCount }, ctx.publishRetry(decision.note, decision.message, decision.runAt))
+          break
+        case "Dead":
+          yield* Metric.update(jobMetrics.failed, 1)
+          yield* Metric.update(jobMetrics.deadLettered, 1)
+          yield* ended(entry, ctx, "failed", { error: decision.final }, ctx.publishDeadLetter(decision.kind, decision.final, decision.code))
+          break
       }
-      const failure = Cause.findErrorOption(cause)
-      if (failure._tag === "Some" && failure.value._tag === "LeaseLost") {
-        yield* log("job lost its lease; another attempt owns it", { job_id: job.jobId })
-        return
-      }
-      const message = describeCause(cause)
-      const kind = failure._tag === "Some" && failure.value._tag === "JobUserError" ? "user" : "system"
-      // A stable code (e.g. INVALID_CONFIG) is kept in the record beside the message, for clients.
-      const code = failure._tag === "Some" && failure.value._tag === "JobUserError" ? failure.value.code : undefined
-      yield* Metric.update(jobMetrics.failed, 1)
-      if (!job.retryOn.includes(kind)) {
-        yield* ended(entry, ctx, "failed", { error: message }, ctx.publishFailed(kind, message, code))
-      } else if (job.attempt < job.maxAttempts) {
-        const runAt = nextRetryAt(Date.now(), job.attempt, job.backoffMs)
-        yield* Metric.update(jobMetrics.retried, 1)
-        yield* ended(entry, ctx, "retrying", { retryCount: job.attempt }, ctx.publishRetry(
-          `retrying after ${kind} error (attempt ${job.attempt} of ${job.maxAttempts} failed): ${message}`,
-          message,
-          runAt
-        ))
-      } else {
-        yield* Metric.update(jobMetrics.deadLettered, 1)
-        const final = job.maxAttempts > 1 ? `${message} (after ${job.maxAttempts} attempts)` : message
-        yield* ended(entry, ctx, "failed", { error: final }, ctx.publishDeadLetter(kind, final, code))
-      }
-      yield* Effect.logWarning(`job failed: ${message}`).pipe(Effect.annotateLogs({ domain, job_id: job.jobId, attempt: job.attempt }))
+      yield* Effect.logWarning(`job failed: ${decision.message}`).pipe(Effect.annotateLogs({ domain, job_id: job.jobId, attempt: job.attempt }))
     })
 
     // The checks before a job's program, the program, and the settling after it.
@@ -232,24 +183,13 @@ export const startWorker = <P, R>(
         yield* telemetry.emit(start.event)
       }
       if (payload._tag === "Failure") {
-        const invalid = `invalid payload: ${payload.failure.replace(/\s*\n\s*/g, " ")}`
+        const invalid = invalidPayloadMessage(payload.failure)
         yield* ended(entry, ctx, "failed", { error: invalid }, ctx.publishFailed("user", invalid))
         yield* Metric.update(jobMetrics.failed, 1)
         return
       }
       yield* settle(ctx, job, yield* run(payload.success), entry)
     })
-
-    // The final change was refused: say why, at info level (nothing is left to recover here).
-    const settleRefused = (job: ClaimedJob, error: LeaseLost) =>
-      redis.send("EXISTS", jobKey(domain, job.jobId)).pipe(
-        Effect.flatMap((exists) =>
-          Effect.logInfo(exists === 0
-            ? `job's outcome dropped: its record ${jobKey(domain, job.jobId)} no longer exists (expired or deleted)`
-            : `job's outcome not written: ${error.message}; the attempt that owns it now settles it`)
-        ),
-        Effect.catch((e: RedisError) => Effect.logInfo(`job's outcome not written: ${error.message} (${e.message})`))
-      )
 
     // One fiber per job: the program runs interruptibly inside it (stopJob interrupts the fiber),
     // and the settling after it cannot be interrupted, so a stopped job is always accounted for.
@@ -276,43 +216,14 @@ export const startWorker = <P, R>(
           )
         })
       ).pipe(
-        Effect.catch((error) => error._tag === "LeaseLost" ? settleRefused(job, error) : Effect.logWarning(
+        Effect.catch((error) => error._tag === "LeaseLost" ? logRefusedSettle(redis, domain, job.jobId, error) : Effect.logWarning(
           `could not settle job ${job.jobId}: ${error.message}; its lease will expire and it will be recovered`
         )),
         Effect.annotateLogs({ domain, job_id: job.jobId, execution_id: job.executionId })
       )
 
-    // Idle lanes: one asks the idle waiter, a loop that waits on Redis for new jobs (blocking, on a
-    // connection of its own); the others wait until a lane's claim comes back full, since then more
-    // jobs may be ready. So a lightly loaded worker spends one blocking wait and one claim per job,
-    // not one per lane. A lane whose waiter does not answer (restarting) looks again by itself.
-    let waitingOnRedis = false
-    let claimedFull = Deferred.makeUnsafe<void>()
-    const wakeIdleLanes = () => {
-      const woken = claimedFull
-      claimedFull = Deferred.makeUnsafe<void>()
-      Deferred.doneUnsafe(woken, Effect.void)
-    }
-    const waitRequests = yield* Queue.sliding<{ readonly timeoutMs: number; readonly done: Deferred.Deferred<void> }>(1)
-    // `nextDelayedInMs`: when the short claim saw a delayed job coming due, the wait ends then.
-    const idle = (nextDelayedInMs: number | undefined) => Effect.suspend(() => {
-      if (waitingOnRedis) return Effect.asVoid(Effect.timeoutOption(Deferred.await(claimedFull), Duration.millis(idleWaitMs)))
-      waitingOnRedis = true
-      const timeoutMs = Math.min(idleWaitMs, nextDelayedInMs ?? idleWaitMs)
-      const done = Deferred.makeUnsafe<void>()
-      Queue.offerUnsafe(waitRequests, { timeoutMs, done })
-      return Effect.asVoid(Effect.timeoutOption(Deferred.await(done), Duration.millis(timeoutMs + idleWaitMs)))
-    })
-    let waitForWork: ((timeoutMs: number) => Effect.Effect<boolean, RedisError>) | undefined
-    const idleWaiter = Effect.gen(function*() {
-      const request = yield* Queue.take(waitRequests)
-      // The connection is reserved once, for the worker's lifetime (it reconnects by itself).
-      waitForWork ??= yield* queue.makeWaiter(domain).pipe(Scope.provide(scope))
-      yield* waitForWork(request.timeoutMs).pipe(Effect.ensuring(Effect.sync(() => {
-        waitingOnRedis = false
-        Deferred.doneUnsafe(request.done, Effect.void)
-      })))
-    })
+    // Idle lanes wait on the idle waiter or on a full claim of another lane (worker/idle.ts).
+    const { idle, wakeIdleLanes, waiterRound } = yield* makeIdleWaiting(queue.makeWaiter(domain), idleWaitMs, scope)
 
     const claimRound = (lane: Lane) => Effect.gen(function*() {
       // Waits for one free slot, then takes every other slot of the lane free right now.
@@ -326,7 +237,7 @@ export const startWorker = <P, R>(
       if (claimed.jobs.length > 0) yield* Metric.update(jobMetrics.started, claimed.jobs.length)
       if (claimed.jobs.length === free && lanes.length > 1) wakeIdleLanes()
       const unused = free - claimed.jobs.length
-      if (unused > 0) yield* Queue.offerAll(lane.slots, Array.from({ length: unused }, () => true as const))
+      if (unused > 0) yield* Queue.offerAll(lane.slots, slotTokens(unused))
       lane.held = claimed.jobs.length
       for (const job of claimed.jobs) {
         const entry: RunningJob = {
@@ -343,7 +254,7 @@ export const startWorker = <P, R>(
     // forgets jobs it claimed but did not start: their leases expire and recovery requeues them.
     const returnHeldSlots = (lane: Lane) => () => {
       for (const [jobId, entry] of running) if (entry.lane === lane && entry.fiber === undefined) running.delete(jobId)
-      if (lane.held > 0) Queue.offerAllUnsafe(lane.slots, Array.from({ length: lane.held }, () => true as const))
+      if (lane.held > 0) Queue.offerAllUnsafe(lane.slots, slotTokens(lane.held))
       lane.held = 0
     }
 
@@ -361,7 +272,7 @@ export const startWorker = <P, R>(
     // Every round of a lane waits for a slot and on Redis, so the loop needs no yield of its own.
     const claimFibers = yield* Effect.forEach(lanes, (lane) =>
       supervisor.run(`claim-lane-${lane.index}`, claimRound(lane), { disableYield: true, onFailure: returnHeldSlots(lane) }))
-    const waiterFiber = yield* supervisor.run("idle-waiter", idleWaiter)
+    const waiterFiber = yield* supervisor.run("idle-waiter", waiterRound)
     yield* runLeaseLoops({
       domain, workerId, supervisor, stopJob,
       running: () => [...running].map(([jobId, r]) => ({ jobId, executionId: r.executionId }))
