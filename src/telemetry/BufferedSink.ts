@@ -23,15 +23,19 @@ export interface DeliveryFailure {
   readonly message: string
 }
 
-export interface BufferedSinkOptions<A> {
-  /** The emitter's name, the `emitter` attribute of the metrics. */
-  readonly emitter: string
+/** How a buffered emitter holds, batches and retries its events. */
+export interface BufferSettings {
   readonly capacity: number
   readonly batchSize: number
   readonly lingerMs: number
   readonly backoffBaseMs: number
   readonly backoffCapMs: number
   readonly flushTimeoutMs: number
+}
+
+export interface BufferedSinkOptions<A> extends BufferSettings {
+  /** The emitter's name, the `emitter` attribute of the metrics. */
+  readonly emitter: string
   readonly deliver: (group: string, batch: ReadonlyArray<A>) => Effect.Effect<void, DeliveryFailure>
 }
 

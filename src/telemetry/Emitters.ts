@@ -13,18 +13,11 @@ import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import type { SqlClient } from "effect/sql"
 import { PositiveInt } from "../contracts/WireFields.js"
 import type { RedisClient } from "../redis/RedisClient.js"
-import { type DeliveryFailure, makeBufferedSink } from "./BufferedSink.js"
+import { type BufferSettings, type DeliveryFailure, makeBufferedSink } from "./BufferedSink.js"
+
+export type { BufferSettings } from "./BufferedSink.js"
 import { encodeOrCount, layerFanOut, layerLog, layerRedisLog, TelemetryEmitter } from "./TelemetryEmitter.js"
 import * as TelemetryStore from "./TelemetryStore.js"
-
-export interface BufferSettings {
-  readonly capacity: number
-  readonly batchSize: number
-  readonly lingerMs: number
-  readonly backoffBaseMs: number
-  readonly backoffCapMs: number
-  readonly flushTimeoutMs: number
-}
 
 export interface HttpSettings extends BufferSettings {
   readonly endpoint: string
