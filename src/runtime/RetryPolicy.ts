@@ -5,5 +5,3 @@ export const retryDelayMs = (attempt: number, baseMs: number, random: () => numb
   const exponential = Math.min(maxDelayMs, baseMs * 2 ** Math.max(0, attempt - 1))
   return Math.round(exponential * (0.8 + 0.4 * random()))
 }
-
-export const nextRetryAt = (now: number, attempt: number, baseMs: number): number => now + retryDelayMs(attempt, baseMs)
