@@ -3,7 +3,7 @@ import { Redis as IORedis } from "ioredis"
 import { Effect, Queue, Redacted, type Scope } from "effect"
 import type { RedisConnection, RedisMessage } from "./RedisClient.js"
 import { RedisError } from "./RedisError.js"
-import type { LuaScript } from "./LuaScript.js"
+import { evalScriptWith } from "./LuaScript.js"
 import { type RedisReply, toRedisReply } from "./RedisReply.js"
 import { redactSecretsIn, redactUrl } from "./redactUrl.js"
 
@@ -70,16 +70,7 @@ export const makeIORedisClient = (url: Redacted.Redacted<string>) =>
     const client = yield* connect(rawUrl, "jobs")
     const send = sendWith(client)
 
-    const evalScript = (script: LuaScript, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) =>
-      send("EVALSHA", script.sha, String(keys.length), ...keys, ...args).pipe(
-        Effect.catchIf(
-          (error) => error.message.includes("NOSCRIPT"),
-          () => send("SCRIPT", "LOAD", script.lua).pipe(
-            Effect.andThen(send("EVALSHA", script.sha, String(keys.length), ...keys, ...args))
-          )
-        ),
-        Effect.mapError((error) => new RedisError({ op: `script ${script.name}`, message: error.message }))
-      )
+    const evalScript = evalScriptWith(send)
 
     const pipeline = (commands: ReadonlyArray<readonly [string, ...Array<string>]>) =>
       Effect.tryPromise({

@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
+import { Effect } from "effect"
+import { RedisError } from "./RedisError.js"
+import type { RedisReply } from "./RedisReply.js"
 
 /**
  * A Lua script kept in its own `.lua` file beside the service that uses it.
@@ -31,3 +34,17 @@ export const loadLuaScript = (base: string, fileName: string): LuaScript => {
     numberOfKeys: Number(match[2])
   }
 }
+
+/**
+ * Runs a script by SHA over any client's `send`; a NOSCRIPT reply (after a restart or SCRIPT FLUSH)
+ * loads the source once and runs it again. Both Redis layers call scripts through this.
+ */
+export const evalScriptWith = (send: (command: string, ...args: ReadonlyArray<string>) => Effect.Effect<RedisReply, RedisError>) =>
+(script: LuaScript, keys: ReadonlyArray<string>, args: ReadonlyArray<string>): Effect.Effect<RedisReply, RedisError> =>
+  send("EVALSHA", script.sha, String(keys.length), ...keys, ...args).pipe(
+    Effect.catchIf(
+      (error) => error.message.includes("NOSCRIPT"),
+      () => send("SCRIPT", "LOAD", script.lua).pipe(Effect.andThen(send("EVALSHA", script.sha, String(keys.length), ...keys, ...args)))
+    ),
+    Effect.mapError((error) => new RedisError({ op: `script ${script.name}`, message: error.message }))
+  )

@@ -5,7 +5,7 @@
  */
 import { Effect, Queue, type Scope } from "effect"
 import type { RedisConnection, RedisMessage } from "./RedisClient.js"
-import type { LuaScript } from "./LuaScript.js"
+import { evalScriptWith } from "./LuaScript.js"
 import { Engine, type Outcome } from "./memory/Engine.js"
 import { LuaScripts, makeLuaEngine } from "./memory/lua.js"
 import { integerReply } from "./memory/args.js"
@@ -81,16 +81,7 @@ export const makeMemoryClient = Effect.gen(function*() {
   const engine = new Engine((runInScript) => new LuaScripts(lua, runInScript))
   const send = (command: string, ...args: ReadonlyArray<string>) => run(engine, command, args)
 
-  const evalScript = (script: LuaScript, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) =>
-    send("EVALSHA", script.sha, String(keys.length), ...keys, ...args).pipe(
-      Effect.catchIf(
-        (error) => error.message.includes("NOSCRIPT"),
-        () => send("SCRIPT", "LOAD", script.lua).pipe(
-          Effect.andThen(send("EVALSHA", script.sha, String(keys.length), ...keys, ...args))
-        )
-      ),
-      Effect.mapError((error) => new RedisError({ op: `script ${script.name}`, message: error.message }))
-    )
+  const evalScript = evalScriptWith(send)
 
   // Like a real pipeline, every command runs; the first error (if any) fails the whole call.
   const pipeline = (commands: ReadonlyArray<readonly [string, ...Array<string>]>) =>
